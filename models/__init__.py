@@ -1,1 +1,10 @@
-
+from . import inventory_trace_mixin
+from . import stock_location
+from . import stock_inventory_event
+from . import stock_inventory_tracker
+from . import stock_move
+from . import stock_move_line
+from . import stock_picking
+from . import stock_scrap
+from . import product
+from . import stock_lot

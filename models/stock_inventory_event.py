@@ -1,0 +1,103 @@
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import UserError
+
+from ..const import INVENTORY_STATES, UNCLASSIFIED_PREFIX
+
+
+class StockInventoryEvent(models.Model):
+    """Append-only ledger: one row per state transition of a quantity of stock.
+
+    Rows are only ever created, in batches, by ``stock.inventory.tracker`` inside
+    the transaction of the stock operation. Corrections are new events; balances
+    per state are derived with ``_read_group`` (to_state adds, from_state removes).
+    """
+
+    _name = "stock.inventory.event"
+    _description = "Inventory Event"
+    _order = "date, id"
+    _rec_name = "reason"
+    _check_company_auto = True
+
+    date = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    move_id = fields.Many2one("stock.move", readonly=True, index=True, check_company=True, ondelete="set null")
+    picking_id = fields.Many2one("stock.picking", "Transfer", readonly=True, index="btree_not_null")
+    product_id = fields.Many2one("product.product", required=True, readonly=True, check_company=True)
+    product_tmpl_id = fields.Many2one(
+        "product.template", "Style", related="product_id.product_tmpl_id", store=True, index=True)
+    lot_id = fields.Many2one("stock.lot", "Lot/Serial", readonly=True, index="btree_not_null")
+    quantity = fields.Float(required=True, readonly=True, digits="Product Unit of Measure")
+    uom_id = fields.Many2one("uom.uom", "Unit", required=True, readonly=True)
+    from_state = fields.Selection(INVENTORY_STATES, readonly=True, index=True)
+    to_state = fields.Selection(INVENTORY_STATES, readonly=True, index=True)
+    location_id = fields.Many2one("stock.location", "From Location", readonly=True)
+    location_dest_id = fields.Many2one("stock.location", "To Location", readonly=True)
+    warehouse_id = fields.Many2one("stock.warehouse", readonly=True, index="btree_not_null")
+    channel_id = fields.Many2one("crm.team", "Sales Channel", readonly=True, index="btree_not_null")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    unit_cost = fields.Monetary(readonly=True, currency_field="currency_id")
+    value = fields.Monetary(readonly=True, currency_field="currency_id")
+    user_id = fields.Many2one("res.users", "Done By", readonly=True)
+    reason = fields.Char(required=True, readonly=True)
+    origin = fields.Char("Source Document", readonly=True, index="trigram")
+    purchase_order_id = fields.Many2one("purchase.order", readonly=True, index="btree_not_null")
+    sale_order_id = fields.Many2one("sale.order", readonly=True, index="btree_not_null")
+    scrap_id = fields.Many2one("stock.scrap", readonly=True, index="btree_not_null")
+    is_unclassified = fields.Boolean(
+        "Unclassified", readonly=True, index=True,
+        help="The addon could not tell which state this operation leads to. The operation went through; "
+        "the reason says why it could not be classified.")
+
+    def init(self):
+        # A SKU's trace and its balances read events by product in date order.
+        tools.create_index(self._cr, "stock_inventory_event_product_date_index",
+                           self._table, ["product_id", "date", "id"])
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.check_access("create")
+        if not self.env.context.get("stock_inventory_event_create"):
+            raise UserError(_("Inventory events are recorded by stock operations; they cannot be created by hand."))
+        for vals in vals_list:
+            if vals.get("reason", "").startswith(UNCLASSIFIED_PREFIX):
+                vals["is_unclassified"] = True
+        return super().create(vals_list)
+
+    def write(self, vals):
+        raise UserError(_(
+            "Inventory event %(event)s cannot be changed: the ledger is append-only. "
+            "Record the correction as a new stock operation instead.", event=self[:1].display_name))
+
+    def unlink(self):
+        raise UserError(_(
+            "Inventory event %(event)s cannot be deleted: the ledger is append-only. "
+            "Record the correction as a new stock operation instead.", event=self[:1].display_name))
+
+    @api.model
+    def _state_balances(self, domain):
+        """Net quantity and value per (product, state) for the events in ``domain``.
+
+        :returns: dict {(product, state): (quantity, value)}
+        :rtype: dict
+        """
+        balances = {}
+        for field, sign in (("to_state", 1), ("from_state", -1)):
+            groups = self._read_group(domain + [(field, "!=", False)], groupby=["product_id", field],
+                                      aggregates=["quantity:sum", "value:sum"])
+            for product, state, quantity, value in groups:
+                qty, val = balances.get((product, state), (0.0, 0.0))
+                balances[(product, state)] = (qty + sign * quantity, val + sign * value)
+        return balances
+
+    @api.model
+    def _action_trace(self, domain, title):
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock_quickbooks_sync.action_stock_inventory_event")
+        action.update({
+            "name": _("Trace: %(record)s", record=title),
+            "domain": domain,
+            "context": {},
+            "view_mode": "list,pivot,graph,form",
+            "views": [(self.env.ref("stock_quickbooks_sync.stock_inventory_event_view_list_trace").id, "list"),
+                      (False, "pivot"), (False, "graph"), (False, "form")],
+        })
+        return action

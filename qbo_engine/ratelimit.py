@@ -1,0 +1,177 @@
+"""QuickBooks Online request limits, per company (realm), shared by all threads of a process.
+
+QBO allows per realm and app: 500 requests a minute, 10 a second, 10 in
+flight at once and 40 batch calls a minute (a batch call also counts as one
+request). Going over answers 429 ThrottleExceeded; then :meth:`RateLimiter.pause`
+holds every new request of that realm for the time the client decides to wait.
+Realms never wait for each other.
+
+Windows are sliding: a request started at time t occupies the one-second
+window until t + 1 and the one-minute window until t + 60. Clock and sleep
+are injected so tests run on a fake clock in microseconds.
+"""
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
+
+# Waits shorter than this are rounding noise of float arithmetic, not waits.
+_EPSILON = 1e-9
+
+
+class RateLimitTimeout(Exception):
+    """No slot within the caller's ``timeout``; ``retry_after`` says when to try again (seconds)."""
+
+    def __init__(self, realm_id, retry_after):
+        self.realm_id = realm_id
+        self.retry_after = retry_after
+        super().__init__(f"QuickBooks company {realm_id}: no request slot free for {retry_after:.1f} s")
+
+
+class _RealmState:
+    """Start times of recent requests and the slots in use, for one realm."""
+
+    __slots__ = ("second", "minute", "batches", "in_flight", "paused_until")
+
+    def __init__(self):
+        self.second = deque()
+        self.minute = deque()
+        self.batches = deque()
+        self.in_flight = 0
+        self.paused_until = float("-inf")
+
+
+def _trim(times, now, window):
+    while times and now - times[0] >= window:
+        times.popleft()
+
+
+class RateLimiter:
+    """Per-realm sliding-window limits plus a concurrency cap; thread-safe.
+
+    Usage::
+
+        with limiter.slot(realm_id):            # or slot(realm_id, batch=True)
+            response = session.post(...)
+        if response.status_code == 429:
+            limiter.pause(realm_id, 60)
+    """
+
+    def __init__(
+        self,
+        clock=time.monotonic,
+        sleep=time.sleep,
+        per_minute=500,
+        per_second=10,
+        concurrent=10,
+        batch_per_minute=40,
+    ):
+        for name, value in (
+            ("per_minute", per_minute),
+            ("per_second", per_second),
+            ("concurrent", concurrent),
+            ("batch_per_minute", batch_per_minute),
+        ):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self._clock = clock
+        self._sleep = sleep
+        self.per_minute = per_minute
+        self.per_second = per_second
+        self.concurrent = concurrent
+        self.batch_per_minute = batch_per_minute
+        self._cond = threading.Condition(threading.Lock())
+        self._realms = {}
+
+    @contextmanager
+    def slot(self, realm_id, batch=False, timeout=None):
+        """Hold one request slot of ``realm_id`` for the duration of the block.
+
+        Blocks until every limit allows a new request. With ``timeout``
+        (seconds), raises :class:`RateLimitTimeout` instead of waiting longer;
+        a cron worker can then reschedule rather than sit idle.
+        """
+        self._acquire(realm_id, batch, timeout)
+        try:
+            yield
+        finally:
+            self._release(realm_id)
+
+    def pause(self, realm_id, seconds):
+        """Hold every new request of ``realm_id`` for ``seconds`` (after a 429). Never shortens a pause."""
+        with self._cond:
+            state = self._state(realm_id)
+            state.paused_until = max(state.paused_until, self._clock() + seconds)
+            self._cond.notify_all()
+
+    def usage(self, realm_id):
+        """What the realm uses now: in flight, requests in the last second/minute, batches, pause left."""
+        with self._cond:
+            state = self._state(realm_id)
+            now = self._clock()
+            self._trim_all(state, now)
+            return {
+                "in_flight": state.in_flight,
+                "last_second": len(state.second),
+                "last_minute": len(state.minute),
+                "batches_last_minute": len(state.batches),
+                "paused_for": max(0.0, state.paused_until - now),
+            }
+
+    def _state(self, realm_id):
+        state = self._realms.get(realm_id)
+        if state is None:
+            state = self._realms[realm_id] = _RealmState()
+        return state
+
+    @staticmethod
+    def _trim_all(state, now):
+        _trim(state.second, now, 1.0)
+        _trim(state.minute, now, 60.0)
+        _trim(state.batches, now, 60.0)
+
+    def _time_to_wait(self, state, now, batch):
+        """Seconds until the time-based limits (pause, windows) admit one more request."""
+        self._trim_all(state, now)
+        limits = [(state.second, self.per_second, 1.0), (state.minute, self.per_minute, 60.0)]
+        if batch:
+            limits.append((state.batches, self.batch_per_minute, 60.0))
+        wait = state.paused_until - now
+        for times, limit, window in limits:
+            if len(times) >= limit:
+                # The oldest start that must leave the window for one more to fit.
+                wait = max(wait, times[len(times) - limit] + window - now)
+        return wait
+
+    def _acquire(self, realm_id, batch, timeout):
+        with self._cond:
+            deadline = None if timeout is None else self._clock() + timeout
+            state = self._state(realm_id)
+            while True:
+                now = self._clock()
+                wait = self._time_to_wait(state, now, batch)
+                if wait <= _EPSILON and state.in_flight < self.concurrent:
+                    state.second.append(now)
+                    state.minute.append(now)
+                    if batch:
+                        state.batches.append(now)
+                    state.in_flight += 1
+                    return
+                if deadline is not None and now + max(wait, 0.0) > deadline + _EPSILON:
+                    raise RateLimitTimeout(realm_id, max(wait, 0.0))
+                if wait > _EPSILON:
+                    # Sleep outside the lock so other realms (and releases) go on.
+                    self._cond.release()
+                    try:
+                        self._sleep(wait)
+                    finally:
+                        self._cond.acquire()
+                elif deadline is None:
+                    self._cond.wait()  # all slots busy: a release notifies
+                elif not self._cond.wait(max(deadline - now, 0.0)) and state.in_flight >= self.concurrent:
+                    raise RateLimitTimeout(realm_id, 1.0)
+
+    def _release(self, realm_id):
+        with self._cond:
+            self._state(realm_id).in_flight -= 1
+            self._cond.notify_all()
