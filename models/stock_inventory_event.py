@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models, tools
+from odoo.tools import SQL
 from odoo.exceptions import UserError
 
 from ..const import INVENTORY_STATES, UNCLASSIFIED_PREFIX
@@ -16,7 +17,6 @@ class StockInventoryEvent(models.Model):
     _description = "Inventory Event"
     _order = "date, id"
     _rec_name = "reason"
-    _check_company_auto = True
 
     date = fields.Datetime(required=True, readonly=True, index=True, default=fields.Datetime.now)
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
@@ -56,12 +56,31 @@ class StockInventoryEvent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self.check_access("create")
-        if not self.env.context.get("stock_inventory_event_create"):
-            raise UserError(_("Inventory events are recorded by stock operations; they cannot be created by hand."))
+        raise UserError(_("Inventory events are recorded by stock operations; they cannot be created by hand."))
+
+    @api.model
+    def _record(self, vals_list):
+        """Append events in one INSERT: the only way rows enter the ledger.
+
+        Called right before commit for every stock operation, so it skips the ORM's
+        per-record create machinery (defaults, cache, recomputation): every column is
+        computed by the tracker, and nothing depends on these rows within the transaction.
+        """
+        if not vals_list:
+            return
+        now = self.env.cr.now()
+        uid = self.env.uid
+        rows = []
         for vals in vals_list:
-            if vals.get("reason", "").startswith(UNCLASSIFIED_PREFIX):
-                vals["is_unclassified"] = True
-        return super().create(vals_list)
+            row = dict(vals, create_uid=uid, create_date=now, write_uid=uid, write_date=now,
+                       is_unclassified=vals["reason"].startswith(UNCLASSIFIED_PREFIX))
+            rows.append({column: (value if value is not False else None) for column, value in row.items()})
+        columns = sorted(rows[0])
+        self.env.cr.execute(SQL(
+            "INSERT INTO stock_inventory_event (%s) VALUES %s",
+            SQL(", ").join(SQL.identifier(column) for column in columns),
+            SQL(", ").join(SQL("(%s)", SQL(", ").join(SQL("%s", row[c]) for c in columns)) for row in rows)))
+        self.env["stock.move"].invalidate_model(["inventory_event_ids"])
 
     def write(self, vals):
         raise UserError(_(

@@ -7,15 +7,14 @@ recorded last time. The difference becomes events, created with one ``create``. 
 validation of 50 moves costs a handful of queries, a rolled-back operation leaves no
 event, and a committed one always has its events.
 """
-import logging
+import json
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.tools import float_is_zero, float_round
+from odoo.tools import SQL, float_is_zero, float_round
 
 from ..const import INVENTORY_STATE_ORDER, UNCLASSIFIED_PREFIX
 
-_logger = logging.getLogger(__name__)
 
 DIRTY_KEY = "stock_quickbooks_sync.dirty_moves"
 PENDING_STATES = ("waiting", "confirmed", "partially_available", "assigned")
@@ -297,7 +296,7 @@ class StockInventoryTracker(models.AbstractModel):
         costs = self._unit_costs(moves)
         now = fields.Datetime.now()
         vals_list = []
-        updates = defaultdict(lambda: self.env["stock.move"])
+        updates = []
         for move in moves:
             old = {(state, lot): qty for state, lot, qty in (move.inventory_claim or [])}
             try:
@@ -321,11 +320,25 @@ class StockInventoryTracker(models.AbstractModel):
                             move, hop_from, hop_to, lot, qty, costs[move.id], user_id, now, reason))
             claim = sorted([state, lot, qty] for (state, lot), qty in new.items() if qty)
             if claim != sorted(move.inventory_claim or []) or display != move.inventory_state:
-                move.with_context(stock_inventory_tracker_write=True).write(
-                    {"inventory_claim": claim, "inventory_state": display})
-        if vals_list:
-            self.env["stock.inventory.event"].sudo().with_context(
-                stock_inventory_event_create=True).create(vals_list)
+                updates.append((move.id, display or None, json.dumps(claim)))
+        self._write_states(moves, updates)
+        self.env["stock.inventory.event"]._record(vals_list)
+
+    @api.model
+    def _write_states(self, moves, updates):
+        """One UPDATE for every move whose state or claim changed.
+
+        Both fields are the tracker's own bookkeeping (nothing depends on them), so the
+        ORM's per-record write and its recomputation triggers are not needed here.
+        """
+        if not updates:
+            return
+        moves.flush_recordset(["inventory_state", "inventory_claim"])
+        self.env.cr.execute(SQL(
+            """UPDATE stock_move AS m SET inventory_state = v.state, inventory_claim = v.claim::jsonb
+                 FROM (VALUES %s) AS v(id, state, claim) WHERE m.id = v.id""",
+            SQL(", ").join(SQL("(%s, %s, %s)", *row) for row in updates)))
+        moves.invalidate_recordset(["inventory_state", "inventory_claim"])
 
     @api.model
     def _origin_state(self, move, positions):
@@ -353,6 +366,7 @@ class StockInventoryTracker(models.AbstractModel):
             "move_id": move.id,
             "picking_id": move.picking_id.id,
             "product_id": move.product_id.id,
+            "product_tmpl_id": move.product_id.product_tmpl_id.id,
             "lot_id": lot_id or False,
             "quantity": qty,
             "uom_id": move.product_id.uom_id.id,

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Cost of the inventory ledger on the hot path: receipts and deliveries with and without the addon.
+
+Builds two databases on a throwaway PostgreSQL cluster — plain Odoo (stock_landed_costs, purchase_stock,
+sale_stock) and the same with stock_quickbooks_sync — then validates N receipts and N deliveries of
+5 lines each in both, committing after every transfer as a user's click would, and prints the times
+side by side with their ratio (goal: at most 1.05). Rounds alternate plain/addon; the best round of
+each counts, so a busy moment on the machine does not decide the figure.
+
+    python3 bench/picking_overhead.py [--pickings 200] [--rounds 2]
+
+Needs Odoo 18 importable (or ODOO_PATH) and PostgreSQL server binaries, as ./run-tests does.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE_MODULES = "stock_landed_costs,purchase_stock,sale_stock"
+ADDON = "stock_quickbooks_sync"
+LINES = 5
+
+
+def odoo_source():
+    """Directory holding Odoo's `odoo` package: ODOO_PATH, else wherever `import odoo` finds it."""
+    if os.environ.get("ODOO_PATH"):
+        return Path(os.environ["ODOO_PATH"]).resolve()
+    import odoo  # noqa: PLC0415 - only needed to locate the source
+
+    return Path(odoo.__path__[0]).parent
+
+
+def odoo_command(source, addons_dir, port, *args):
+    paths = ",".join(str(p) for p in (source / "addons", source / "odoo" / "addons", addons_dir))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")])))
+    cmd = [sys.executable, "-m", "odoo", "--db_host", "127.0.0.1", "--db_port", str(port), "--db_user", "odoo",
+           "--addons-path", paths, "--log-level", "warn", *args]
+    return cmd, env
+
+
+# ----------------------------------------------------------------------------------------------- worker
+def run_workload(db, port, addons_paths, pickings):
+    """Runs inside a fresh process: times `pickings` receipts then `pickings` deliveries."""
+    import odoo
+    from odoo import Command, api
+    from odoo.tools import config
+
+    config.parse_config(["--db_host", "127.0.0.1", "--db_port", str(port), "--db_user", "odoo",
+                         "--addons-path", addons_paths, "--log-level", "warn"])
+    registry = odoo.modules.registry.Registry(db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        warehouse = env["stock.warehouse"].search([], limit=1)
+        category = env["product.category"].create({
+            "name": "Bench", "property_cost_method": "average", "property_valuation": "manual_periodic"})
+        products = env["product.product"].create([
+            {"name": f"Bench SKU {i}", "is_storable": True, "categ_id": category.id, "standard_price": 10 + i}
+            for i in range(LINES)])
+        vendor = env["res.partner"].create({"name": "Bench vendor"})
+        customer = env["res.partner"].create({"name": "Bench customer"})
+        cr.commit()
+        timings = {}
+        for phase, picking_type, source, dest, partner in (
+            ("receipts", warehouse.in_type_id, env.ref("stock.stock_location_suppliers"), warehouse.lot_stock_id,
+             vendor),
+            ("deliveries", warehouse.out_type_id, warehouse.lot_stock_id, env.ref("stock.stock_location_customers"),
+             customer),
+        ):
+            started = time.perf_counter()
+            for _ in range(pickings):
+                picking = env["stock.picking"].create({
+                    "picking_type_id": picking_type.id, "partner_id": partner.id,
+                    "location_id": source.id, "location_dest_id": dest.id,
+                    "move_ids": [Command.create({
+                        "name": product.name, "product_id": product.id, "product_uom_qty": 2,
+                        "product_uom": product.uom_id.id, "location_id": source.id, "location_dest_id": dest.id,
+                        "price_unit": product.standard_price,
+                    }) for product in products],
+                })
+                picking.action_confirm()
+                picking.action_assign()
+                picking.move_ids.picked = True
+                picking.button_validate()
+                cr.commit()
+            timings[phase] = time.perf_counter() - started
+        return timings
+
+
+# ----------------------------------------------------------------------------------------------- driver
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pickings", type=int, default=200, help="receipts and deliveries per round (200)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per database (2)")
+    parser.add_argument("--worker", nargs=4, metavar=("DB", "PORT", "ADDONS_PATHS", "PICKINGS"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        db, port, paths, pickings = args.worker
+        print(json.dumps(run_workload(db, int(port), paths, int(pickings))))
+        return 0
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import pgcluster  # noqa: PLC0415 - the harness's throwaway cluster
+
+    source = odoo_source()
+    bindir = pgcluster.find_bindir()
+    if not bindir:
+        sys.exit("PostgreSQL server binaries are missing: install Debian's postgresql package (./run-tests does).")
+    with tempfile.TemporaryDirectory(prefix="sqs-bench-") as tmp:
+        os.chmod(tmp, 0o755)  # the server runs as the postgres account when we are root
+        addons_dir = Path(tmp) / "addons"
+        addons_dir.mkdir()
+        (addons_dir / ADDON).symlink_to(ROOT)
+        cluster = pgcluster.Cluster(os.path.join(tmp, "pg"), bindir)
+        os.makedirs(cluster.base_dir)
+        cluster.init()
+        port = cluster.start()
+        try:
+            databases = {"plain": BASE_MODULES, "addon": f"{BASE_MODULES},{ADDON}"}
+            for db, modules in databases.items():
+                print(f"installing {modules} into '{db}' ...", flush=True)
+                cmd, env = odoo_command(source, addons_dir, port, "-d", db, "-i", modules,
+                                        "--without-demo=all", "--stop-after-init")
+                subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+            paths = ",".join(str(p) for p in (source / "addons", source / "odoo" / "addons", addons_dir))
+            best = {db: {} for db in databases}
+            for round_no in range(1, args.rounds + 1):
+                for db in databases:
+                    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+                        filter(None, [str(source), os.environ.get("PYTHONPATH")])))
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--worker", db, str(port), paths, str(args.pickings)],
+                        env=env, check=True, capture_output=True, text=True).stdout
+                    timings = json.loads(out.strip().splitlines()[-1])
+                    print(f"round {round_no} {db:>5}: " + ", ".join(
+                        f"{phase} {secs:7.2f} s" for phase, secs in timings.items()), flush=True)
+                    for phase, secs in timings.items():
+                        best[db][phase] = min(secs, best[db].get(phase, secs))
+        finally:
+            cluster.stop()
+    print()
+    print(f"{args.pickings} receipts and {args.pickings} deliveries of {LINES} lines, best of {args.rounds} rounds")
+    print(f"{'phase':<12}{'plain Odoo':>12}{'with addon':>12}{'ratio':>8}")
+    totals = {db: sum(best[db].values()) for db in best}
+    for phase in ("receipts", "deliveries"):
+        print(f"{phase:<12}{best['plain'][phase]:>11.2f}s{best['addon'][phase]:>11.2f}s"
+              f"{best['addon'][phase] / best['plain'][phase]:>8.3f}")
+    ratio = totals["addon"] / totals["plain"]
+    print(f"{'total':<12}{totals['plain']:>11.2f}s{totals['addon']:>11.2f}s{ratio:>8.3f}   (goal <= 1.05)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
