@@ -27,3 +27,27 @@ ON_HAND_STATES = ("received", "quality_hold", "available", "reserved", "picked",
 ORIGIN_OWNERSHIP_INCOTERMS = ("EXW", "FCA", "FAS", "FOB")
 
 UNCLASSIFIED_PREFIX = "unclassified: "
+
+# Landed cost types a landed-cost product carries; each has its own accrual account role.
+LANDED_COST_TYPES = [
+    ("freight", "Freight"),
+    ("duty", "Duty"),
+    ("broker", "Broker"),
+    ("insurance", "Insurance"),
+    ("other", "Other"),
+]
+
+# Account roles mapped to QuickBooks accounts (qbo.account.mapping). The accrued landed
+# cost role is further scoped by cost type.
+ACCOUNT_ROLES = [
+    ("inventory", "Inventory"),
+    ("inventory_in_transit", "Inventory in Transit"),
+    ("inventory_quality_hold", "Inventory – Quality Hold"),
+    ("grni", "Inventory Received Not Billed (GRNI)"),
+    ("cogs", "Cost of Goods Sold"),
+    ("accrued_landed_cost", "Accrued Landed Cost"),
+    ("landed_cost_variance", "Landed Cost Variance"),
+    ("shrinkage", "Shrinkage"),
+    ("inventory_adjustment", "Inventory Adjustment"),
+    ("revaluation", "Inventory Revaluation"),
+]
