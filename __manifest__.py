@@ -18,6 +18,8 @@
         "views/stock_move_views.xml",
         "views/stock_picking_views.xml",
         "views/product_views.xml",
+        "data/qbo_posting_data.xml",
+        "views/qbo_posting_views.xml",
         "views/menus.xml",
     ],
     "installable": True,

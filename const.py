@@ -51,3 +51,65 @@ ACCOUNT_ROLES = [
     ("inventory_adjustment", "Inventory Adjustment"),
     ("revaluation", "Inventory Revaluation"),
 ]
+
+# Outbox states (DESIGN.md, "Posting exactly once").
+POSTING_STATES = [
+    ("draft", "Preview"),
+    ("to_post", "To Post"),
+    ("posted", "Posted"),
+    ("failed", "Failed (will retry)"),
+    ("blocked", "Blocked (needs a person)"),
+    ("skipped", "Skipped"),
+]
+
+# Error kinds of the engine (qbo_engine.errors.ErrorKind), stored on postings and attempts.
+ERROR_KINDS = [
+    ("retry_later", "Retry later"),
+    ("reauth", "Reconnect needed"),
+    ("ambiguous", "Ambiguous (look up first)"),
+    ("blocked", "Blocked"),
+    ("config", "Configuration"),
+]
+
+# The valued events of the accounting scheme, one posting each.
+POSTING_EVENTS = [
+    ("receipt", "Receipt"),
+    ("in_transit", "Shipped by Vendor"),
+    ("delivery", "Shipment"),
+    ("customer_return", "Customer Return"),
+    ("vendor_return", "Return to Vendor"),
+    ("scrap", "Scrap"),
+    ("adjustment", "Count Adjustment"),
+    ("dropship", "Dropship"),
+    ("revaluation", "Revaluation"),
+    ("landed_cost", "Landed Cost"),
+    ("hold_release", "Quality Hold Change"),
+    ("other", "Other"),
+]
+
+# States whose goods are booked on the Inventory – Quality Hold sub-account.
+HOLD_STATES = ("quality_hold", "returned", "inspected")
+
+# How a landed cost estimate computes its amount. The rate methods scale with what is
+# ordered; the fixed methods spread one amount over the goods in scope.
+LANDED_COST_METHODS = [
+    ("percent_value", "Percent of Factory Value"),
+    ("per_unit", "Amount per Unit"),
+    ("per_weight", "Amount per Weight"),
+    ("per_volume", "Amount per Volume"),
+    ("fixed_quantity", "Fixed Amount, Split by Quantity"),
+    ("fixed_value", "Fixed Amount, Split by Value"),
+    ("fixed_weight", "Fixed Amount, Split by Weight"),
+    ("fixed_volume", "Fixed Amount, Split by Volume"),
+]
+# Odoo's landed cost split method matching each estimate method (shown on the landed cost).
+LANDED_COST_SPLIT_METHODS = {
+    "percent_value": "by_current_cost_price",
+    "per_unit": "by_quantity",
+    "per_weight": "by_weight",
+    "per_volume": "by_volume",
+    "fixed_quantity": "by_quantity",
+    "fixed_value": "by_current_cost_price",
+    "fixed_weight": "by_weight",
+    "fixed_volume": "by_volume",
+}

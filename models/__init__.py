@@ -8,3 +8,9 @@ from . import stock_picking
 from . import stock_scrap
 from . import product
 from . import stock_lot
+from . import stock_valuation_layer
+from . import qbo_posting
+from . import qbo_posting_line
+from . import qbo_posting_attempt
+from . import qbo_posting_queue
+from . import qbo_posting_cron

@@ -100,6 +100,14 @@ class StockInventoryTracker(models.AbstractModel):
                              location=location.display_name, usage=usage))
 
     @api.model
+    def _location_state(self, location):
+        """State of goods sitting in ``location``, or None when no state describes them."""
+        try:
+            return self._position(location, self._warehouse_positions(location.company_id))
+        except Unclassified:
+            return None
+
+    @api.model
     def _final_state(self, move, positions):
         """State of the goods once ``move`` is done."""
         dest = move.location_dest_id
@@ -323,6 +331,7 @@ class StockInventoryTracker(models.AbstractModel):
                 updates.append((move.id, display or None, json.dumps(claim)))
         self._write_states(moves, updates)
         self.env["stock.inventory.event"]._record(vals_list)
+        self.env["qbo.posting"]._enqueue_hold_changes(moves, vals_list)
 
     @api.model
     def _write_states(self, moves, updates):

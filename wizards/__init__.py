@@ -1,1 +1,3 @@
 from . import stock_return_picking
+from . import qbo_posting_skip
+from . import qbo_posting_redate

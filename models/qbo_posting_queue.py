@@ -1,0 +1,138 @@
+"""Writing outbox rows inside the user's transaction: valuation layers and hold changes become postings.
+
+Like the inventory tracker, layers are collected as they are created and turned into
+postings right before commit, one per source event, so a picking whose validation
+creates layers in several steps still makes one journal entry.
+"""
+from collections import defaultdict
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+from ..const import HOLD_STATES, ON_HAND_STATES
+from ..qbo_engine.builder import doc_number_for
+
+LAYERS_KEY = "stock_quickbooks_sync.posting_layers"
+
+
+class QboPosting(models.Model):
+    _inherit = "qbo.posting"
+
+    # ------------------------------------------------------------------ layers
+    @api.model
+    def _collect_layers(self, layers):
+        if not layers:
+            return
+        data = self.env.cr.precommit.data
+        if LAYERS_KEY not in data:
+            data[LAYERS_KEY] = set()
+            self.env.cr.precommit.add(self.sudo()._flush_collected_layers)
+        data[LAYERS_KEY].update(layers.ids)
+
+    def _flush_collected_layers(self):
+        ids = self.env.cr.precommit.data.pop(LAYERS_KEY, None)
+        if not ids:
+            return
+        layers = self.env["stock.valuation.layer"].browse(sorted(ids)).exists().filtered(
+            lambda layer: not layer.qbo_posting_id and not layer.stock_landed_cost_id)
+        groups = defaultdict(lambda: self.env["stock.valuation.layer"])
+        for layer in layers:
+            groups[self._layer_source(layer)] |= layer
+        postings = self._enqueue([
+            (company, event, source, min(group.ids), group._qbo_accounting_lines())
+            for (company, event, source), group in groups.items()
+        ])
+        rows = [(posting.id, layer_id) for posting, group in zip(postings, groups.values()) for layer_id in group.ids]
+        self.env.cr.execute(SQL(
+            "UPDATE stock_valuation_layer AS l SET qbo_posting_id = v.posting FROM (VALUES %s) AS v(posting, id)"
+            " WHERE l.id = v.id", SQL(", ").join(SQL("(%s, %s)", *row) for row in rows)))
+        self.env["stock.valuation.layer"].invalidate_model(["qbo_posting_id"])
+
+    @api.model
+    def _layer_source(self, layer):
+        """(company, event, source record) that one journal entry groups layers by."""
+        move = layer.stock_move_id
+        event = layer._qbo_event()
+        source = move.picking_id or move.scrap_id or move or layer
+        return layer.company_id, event, source
+
+    # ------------------------------------------------------------ hold changes
+    @api.model
+    def _enqueue_hold_changes(self, moves, events_vals):
+        """Goods moving between a hold location and sellable stock change the Inventory sub-account.
+
+        Internal moves create no valuation layer, so the ledger's events are the seam here.
+        """
+        crossing = [
+            vals for vals in events_vals
+            if vals["from_state"] in ON_HAND_STATES and vals["to_state"] in ON_HAND_STATES
+            and (vals["from_state"] in HOLD_STATES) != (vals["to_state"] in HOLD_STATES)
+            and not self.env["stock.move"].browse(vals["move_id"]).stock_valuation_layer_ids
+        ]
+        groups = defaultdict(list)
+        for vals in crossing:
+            move = moves.browse(vals["move_id"])
+            groups[(move.company_id, "hold_release", move.picking_id or move)].append(vals)
+        self._enqueue([
+            (company, event, source, min(vals["move_id"] for vals in group), self._hold_change_lines(group))
+            for (company, event, source), group in groups.items()
+        ])
+
+    @api.model
+    def _hold_change_lines(self, events_vals):
+        lines = []
+        for vals in events_vals:
+            into_hold = vals["to_state"] in HOLD_STATES
+            common = {
+                "product_id": vals["product_id"], "quantity": vals["quantity"], "unit_cost": vals["unit_cost"],
+                "cost_type": False, "warehouse_id": vals["warehouse_id"], "channel_id": vals["channel_id"],
+                "categ_id": self.env["product.product"].browse(vals["product_id"]).categ_id.id,
+                "description": vals["reason"],
+            }
+            value = vals["value"]
+            lines.append(dict(common, role="inventory_quality_hold", amount=value if into_hold else -value))
+            lines.append(dict(common, role="inventory", amount=-value if into_hold else value))
+        return lines
+
+    # ------------------------------------------------------------------ common
+    @api.model
+    def _enqueue(self, entries):
+        """Create one posting per entry ``(company, event, source, anchor id, lines)``, in one ``create``.
+
+        The anchor (first layer or move id) makes the key unique when one source has several
+        events. A zero-value entry still gets a row, skipped with the reason, so the review
+        queue shows that nothing had to be posted and why.
+        """
+        if not entries:
+            return self.browse()
+        return self.create([self._prepare_posting_vals(*entry) for entry in entries])
+
+    @api.model
+    def _prepare_posting_vals(self, company, event, source, anchor, lines):
+        lines = [line for line in lines if line["amount"]]
+        date = self._accounting_date(source)
+        key = f"{event}:{source._name}:{source.id}:{anchor}"
+        reference = source.description if source._name == "stock.valuation.layer" else source.display_name
+        vals = {
+            "company_id": company.id,
+            "posting_key": key,
+            "doc_number": doc_number_for(key),
+            "event_type": event,
+            "date": date,
+            "original_date": date,
+            "reference": reference,
+            "picking_id": source.id if source._name == "stock.picking" else False,
+            "scrap_id": source.id if source._name == "stock.scrap" else False,
+            "landed_cost_id": source.id if source._name == "stock.landed.cost" else False,
+            "private_note": f"Odoo {company.name}: {reference} ({source._name},{source.id})",
+            "line_ids": [fields.Command.create(dict(line, sequence=index)) for index, line in enumerate(lines)],
+        }
+        if not lines:
+            vals.update(state="skipped", decision_reason=_("Nothing to post: the event has no value."),
+                        decided_by_id=self.env.uid)
+        return vals
+
+    @api.model
+    def _accounting_date(self, source):
+        when = getattr(source, "date_done", False) or getattr(source, "date", False) or fields.Datetime.now()
+        return fields.Date.context_today(self, when) if isinstance(when, fields.datetime) else when
