@@ -26,20 +26,26 @@ class QboPosting(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
-    def _qbo_drain(self, companies, posting_ids=None, with_commit=True, max_batches=None):
+    def _qbo_drain(self, companies, posting_ids=None, with_commit=True, max_batches=None, limiter=None):
         """Post due rows company by company, one QuickBooks batch at a time.
 
         :param posting_ids: restrict to these rows ("Post now")
         :param with_commit: commit after claiming and after each batch (False in tests)
+        :param limiter: a RateLimiter; default: the one this process shares per QuickBooks company
         :returns: number of rows handled
         :rtype: int
         """
         handled = 0
         for company in companies:
             connection = company.sudo().qbo_connection_id
-            if not connection or not connection._qbo_is_ready():
+            if not connection or connection.state != "connected":
+                continue  # rows wait; the dashboard and the connection screen say why
+            try:
+                client = connection._qbo_client(limiter=limiter, with_commit=with_commit)
+            except QboError as error:
+                connection._qbo_set_error(error)
                 continue
-            poster = Poster(connection._qbo_client(), batch_size=BATCH_SIZE)
+            poster = Poster(client, batch_size=BATCH_SIZE)
             batches = 0
             while max_batches is None or batches < max_batches:
                 postings = self._qbo_claim(company, posting_ids, with_commit)
@@ -143,7 +149,7 @@ class QboPosting(models.Model):
             self._set_failed(vals, retry_after=error.retry_after)
         elif kind == ErrorKind.REAUTH:
             self._qbo_log_attempt("reauth", error, duration, batch_size)
-            self.company_id.sudo().qbo_connection_id._qbo_mark_needs_reconnect(vals["error_message"])
+            self.company_id.sudo().qbo_connection_id._qbo_set_error(error)
             self._set_blocked(vals)
         else:
             self._qbo_log_attempt("blocked", error, duration, batch_size)
