@@ -42,8 +42,8 @@ class QboPosting(models.Model):
     doc_number = fields.Char("DocNumber", readonly=True, copy=False, index=True,
                              help="Journal entry number in QuickBooks, derived from the posting key.")
     request_id = fields.Char(readonly=True, copy=False,
-                             default=lambda self: str(uuid.uuid4()),
-                             help="Sent as QuickBooks' requestid with every attempt: a replay returns the first answer.")
+                             default=lambda self: uuid.uuid4().hex,
+                             help="Base of QuickBooks' requestid: a replay of a request returns its first answer.")
     display_label = fields.Char(compute="_compute_display_label")
     state = fields.Selection(POSTING_STATES, required=True, default="to_post", readonly=True, copy=False,
                              index=True, tracking=True)
@@ -204,6 +204,18 @@ class QboPosting(models.Model):
         else:
             message = str(error)
         return {"error_kind": "config", "error_code": False, "error_message": message}
+
+    def _qbo_request_id(self):
+        """The requestid of the next send: stable until an answer of QuickBooks is recorded.
+
+        A send whose outcome Odoo never recorded (the worker died) goes out again with the same
+        id, so QuickBooks replays its first answer instead of booking twice. Once an attempt is
+        logged, the next send gets a new id: QuickBooks replays faults too, which would otherwise
+        freeze a re-dated or re-mapped posting at its first fault. 32 + 1 + digits stay within
+        the 36 characters QuickBooks allows in a batch.
+        """
+        self.ensure_one()
+        return f"{self.request_id}-{self.attempt_count}"
 
     # ----------------------------------------------------------------- actions
     def action_preview(self):

@@ -97,7 +97,7 @@ class QboPosting(models.Model):
                 posting._set_blocked(posting._qbo_build_error(error))
                 continue
             posting._qbo_store_draft(draft)
-            requests.append(PostRequest(posting.posting_key, posting.request_id, draft))
+            requests.append(PostRequest(posting.posting_key, posting._qbo_request_id(), draft))
         if not requests:
             return False
         sending = self.filtered(lambda p: p.posting_key in {r.key for r in requests})
@@ -158,7 +158,7 @@ class QboPosting(models.Model):
     def _qbo_log_attempt(self, outcome, error, duration, batch_size):
         self.env["qbo.posting.attempt"].create({
             "posting_id": self.id,
-            "request_id": self.request_id,
+            "request_id": self._qbo_request_id(),
             "outcome": outcome,
             "http_status": error.http_status if error and error.http_status else 0,
             "fault_code": error.fault_code if error else False,

@@ -56,6 +56,40 @@ class QboPosting(models.Model):
         source = move.picking_id or move.scrap_id or move or layer
         return layer.company_id, event, source
 
+    # ------------------------------------------------------------ landed costs
+    @api.model
+    def _enqueue_landed_costs(self, costs):
+        """One posting per validated landed cost, with both shares.
+
+        Odoo creates a valuation layer only for the share still on hand; the share already
+        shipped exists only in the adjustment lines, so the landed cost itself is the source.
+        """
+        costs = costs.sudo()
+        lines = costs._qbo_accounting_lines()
+        postings = self._enqueue([(cost.company_id, "landed_cost", cost, cost.id, lines[cost.id]) for cost in costs])
+        for posting, cost in zip(postings, costs):
+            cost.stock_valuation_layer_ids.qbo_posting_id = posting
+        return postings
+
+    # -------------------------------------------------------------- in transit
+    @api.model
+    def _enqueue_in_transit(self, pickings):
+        """Goods shipped by the vendor under an ownership-at-origin incoterm: Inventory in Transit / GRNI."""
+        entries = []
+        for picking in pickings.sudo():
+            lines = []
+            for move in picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel")):
+                unit = move.purchase_line_id.qbo_in_transit_unit_cost
+                common = {"product_id": move.product_id.id, "quantity": move.product_qty, "unit_cost": unit,
+                          "cost_type": False, "warehouse_id": picking.picking_type_id.warehouse_id.id,
+                          "channel_id": False, "categ_id": move.product_id.categ_id.id,
+                          "description": _("Shipped by vendor %(vendor)s", vendor=picking.partner_id.display_name)}
+                value = picking.company_id.currency_id.round(unit * move.product_qty)
+                lines += [dict(common, role="inventory_in_transit", amount=value),
+                          dict(common, role="grni", amount=-value)]
+            entries.append((picking.company_id, "in_transit", picking, min(picking.move_ids.ids), lines))
+        return self._enqueue(entries)
+
     # ------------------------------------------------------------ hold changes
     @api.model
     def _enqueue_hold_changes(self, moves, events_vals):

@@ -45,4 +45,14 @@ class StockPicking(models.Model):
                     "%(picking)s is not a pending receipt: only goods still expected from a vendor can be "
                     "marked as shipped by the vendor.", picking=picking.display_name))
         self.write({"vendor_shipped_date": fields.Datetime.now()})
+        for line in self.move_ids.purchase_line_id:
+            line.qbo_in_transit_unit_cost = line._qbo_company_unit_cost()
+        self.env["qbo.posting"]._enqueue_in_transit(self)
         return True
+
+    def _action_done(self):
+        result = super()._action_done()
+        # goods carry their estimated landed cost from the moment they are received
+        receipts = self.filtered(lambda p: p.state == "done" and p.picking_type_code == "incoming")
+        self.env["stock.landed.cost"]._qbo_apply_receipt_costs(receipts)
+        return result

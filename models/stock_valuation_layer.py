@@ -73,8 +73,6 @@ class StockValuationLayer(models.Model):
             move = layer.stock_move_id
             if first == "stock":
                 first = layer._qbo_stock_role(move.location_dest_id if layer.value >= 0 else move.location_id)
-            if second == "grni" and event == "receipt" and move.picking_id.vendor_shipped_date:
-                second = "inventory_in_transit"
             common = {
                 "product_id": layer.product_id.id,
                 "quantity": abs(layer.quantity) or False,
@@ -86,5 +84,12 @@ class StockValuationLayer(models.Model):
                 "description": layer.description or move.reference or "",
             }
             lines.append(dict(common, role=first, amount=layer.value))
-            lines.append(dict(common, role=second, amount=-layer.value))
+            in_transit_unit = move.purchase_line_id.qbo_in_transit_unit_cost
+            if event == "receipt" and move.picking_id.vendor_shipped_date and in_transit_unit:
+                # relieve exactly what the vendor's shipment booked; a price or rate change since goes to GRNI
+                relieved = layer.currency_id.round(in_transit_unit * layer.quantity)
+                lines.append(dict(common, role="inventory_in_transit", amount=-relieved))
+                lines.append(dict(common, role="grni", amount=relieved - layer.value))
+            else:
+                lines.append(dict(common, role=second, amount=-layer.value))
         return lines

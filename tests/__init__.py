@@ -4,3 +4,8 @@ from . import test_inventory_state_returns
 from . import test_inventory_state_adjustments
 from . import test_inventory_event
 from . import test_posting_outbox
+from . import test_landed_cost_variance
+from . import test_qbo_connection
+from . import test_qbo_account_mapping
+from . import test_posting_sync
+from . import test_landed_cost_estimate

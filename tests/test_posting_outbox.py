@@ -84,3 +84,17 @@ class TestPostingOutbox(InventoryStateCommon):
             posting.write({"date": "2020-01-01"})
         with self.assertRaisesRegex(UserError, "cannot become"):
             posting._set_to_post()
+
+    def test_vendor_shipment_under_fob_books_inventory_in_transit(self):
+        fob = self.env.ref("account.incoterm_FOB")
+        order = self.buy(10, price=6.0, incoterm=fob)
+        receipt = order.picking_ids
+        self.flush_ledger()
+        receipt.action_mark_shipped_by_vendor()
+        in_transit = self.postings(event_type="in_transit")
+        self.assertEqual(self.lines(in_transit), [("grni", -60.0), ("inventory_in_transit", 60.0)])
+        order.order_line.price_unit = 6.5  # the price changed after the goods left the vendor
+        self.validate(receipt)
+        received = self.postings(event_type="receipt")
+        self.assertEqual(self.lines(received), [("grni", -5.0), ("inventory", 65.0), ("inventory_in_transit", -60.0)],
+                         "the receipt relieves exactly what the shipment booked in transit")

@@ -1,0 +1,56 @@
+from odoo import api, fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    qbo_connection_id = fields.Many2one(related="company_id.qbo_connection_id")
+    qbo_environment = fields.Selection(related="qbo_connection_id.environment", readonly=False)
+    qbo_base_url = fields.Char(related="qbo_connection_id.base_url", readonly=False)
+    qbo_client_id = fields.Char(related="qbo_connection_id.client_id", readonly=False)
+    qbo_client_secret = fields.Char(related="qbo_connection_id.client_secret", readonly=False)
+    qbo_redirect_uri = fields.Char(related="qbo_connection_id.redirect_uri", readonly=False)
+    qbo_state = fields.Selection(related="qbo_connection_id.state")
+    qbo_state_message = fields.Text(related="qbo_connection_id.state_message")
+    qbo_reconnect_before = fields.Datetime(related="qbo_connection_id.reconnect_before")
+    qbo_reconnect_soon = fields.Boolean(related="qbo_connection_id.reconnect_soon")
+    qbo_company_name = fields.Char(related="qbo_connection_id.qbo_company_name")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Related fields write through the connection when the settings record is created:
+        # it must exist by then (a company gets one the first time its settings are saved).
+        for vals in vals_list:
+            company = self.env["res.company"].browse(vals.get("company_id")) if vals.get("company_id") \
+                else self.env.company
+            if any(name.startswith("qbo_") for name in vals) and self.env.user.has_group("base.group_system"):
+                company._qbo_ensure_connection()
+            # A company without a connection showed these empty: keep the connection's defaults.
+            for name in ("qbo_environment", "qbo_redirect_uri"):
+                if name in vals and not vals[name]:
+                    del vals[name]
+        return super().create(vals_list)
+
+    def action_qbo_connect(self):
+        self.ensure_one()
+        return self.company_id._qbo_ensure_connection().action_connect()
+
+    def action_qbo_test_connection(self):
+        self.ensure_one()
+        self.company_id._qbo_ensure_connection().action_test_connection()
+        return self.action_qbo_open_connection()
+
+    def action_qbo_disconnect(self):
+        self.ensure_one()
+        return self.company_id._qbo_ensure_connection().action_disconnect()
+
+    def action_qbo_open_connection(self):
+        self.ensure_one()
+        connection = self.company_id._qbo_ensure_connection()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "qbo.connection",
+            "res_id": connection.id,
+            "view_mode": "form",
+            "target": "current",
+        }

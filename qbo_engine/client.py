@@ -1,0 +1,482 @@
+"""The QuickBooks Online client: one company, explicit tokens, one HTTP choke point.
+
+Built on python-quickbooks (URL layout, ``minorversion``/``requestid``
+parameters, Decimal JSON parsing, the Account/Class/Department/Item/
+Preferences/CompanyInfo objects) with its single HTTP call,
+``QuickBooks.process_request``, routed through :meth:`QboClient._send`, which
+adds what the library lacks: a timeout on every request, the rate limiter, one
+refresh-and-retry on 401 with the rotated tokens persisted first, and
+classification of every failure (HTTP status kept, XML bodies read).
+
+No global client, no global tokens: each :class:`QboClient` owns its
+python-quickbooks instance, built without ``auth_client`` so that its
+constructor never refreshes tokens over the network behind our back.
+"""
+import contextlib
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+import requests
+from quickbooks import QuickBooks
+from quickbooks.exceptions import QuickbooksException
+from quickbooks.objects.account import Account
+from quickbooks.objects.company_info import CompanyInfo
+from quickbooks.objects.department import Department
+from quickbooks.objects.item import Item
+from quickbooks.objects.journalentry import JournalEntry
+from quickbooks.objects.preferences import Preferences
+from quickbooks.objects.trackingclass import Class
+from quickbooks.utils import build_choose_clause, build_where_clause
+
+from .auth import api_base_url, utcnow
+from .errors import ErrorKind, QboError, classify_exception, classify_fault, classify_response, \
+    closing_date_from_preferences
+from .ratelimit import RateLimitTimeout
+
+MINIMUM_MINOR_VERSION = 75
+MAX_BATCH_ITEMS = 30
+MAX_REQUEST_ID = 50
+MAX_BATCH_REQUEST_ID = 36
+QUERY_PAGE_SIZE = 1000
+DOC_NUMBERS_PER_QUERY = 100
+MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
+          'November', 'December')
+
+
+@dataclass
+class BatchItemResult:
+    """One item of a batch call: the created entry, or the error QuickBooks gave for it."""
+
+    bid: str
+    entry: dict | None = None
+    error: QboError | None = None
+
+
+@dataclass(frozen=True)
+class CompanySettings:
+    """The company preferences the engine depends on."""
+
+    closing_date: date | None
+    home_currency: str | None
+    multicurrency: bool
+    warn_duplicate_journal_number: bool | None
+
+
+class _QuickBooksTransport(QuickBooks):
+    """python-quickbooks' client whose one HTTP call goes through our choke point (it has no timeout)."""
+
+    transport = None
+
+    def process_request(self, request_type, url, headers='', params='', data=''):
+        return self.transport(request_type, url, headers=headers, params=params, data=data)
+
+
+class QboClient:
+    """Talks to one QuickBooks company (realm).
+
+    :param realm_id: QuickBooks company id
+    :param tokens: current :class:`~.auth.TokenSet`
+    :param oauth: :class:`~.auth.OAuth` used to refresh the tokens
+    :param on_tokens: ``callable(TokenSet)`` persisting rotated tokens; called
+        after every refresh and before the refreshed tokens are used. If it
+        raises, the call fails with ``retry_later`` and nothing is sent.
+    :param environment: 'sandbox', 'production' or a base URL (API at BASE/v3)
+    :param minorversion: QuickBooks API minor version, 75 or newer
+    :param timeout: seconds per HTTP request (or a (connect, read) tuple)
+    :param limiter: a RateLimiter (``slot(realm, batch=)``/``pause(realm, s)``), optional
+    :param slot_timeout: longest wait for a limiter slot, in seconds; beyond it the call
+        fails with ``retry_later`` instead of holding a cron worker (None: wait as long as needed)
+    :param session: a requests.Session to reuse, optional
+    :param clock: returns the current aware UTC datetime (token expiry checks)
+    """
+
+    def __init__(self, realm_id, tokens, oauth, on_tokens, environment, minorversion=MINIMUM_MINOR_VERSION,
+                 timeout=30, limiter=None, session=None, clock=utcnow, slot_timeout=None):
+        if int(minorversion) < MINIMUM_MINOR_VERSION:
+            raise QboError(ErrorKind.CONFIG, 'minorversion %s is below %s' % (minorversion, MINIMUM_MINOR_VERSION),
+                           reason='minorversion', user_message='QuickBooks only serves minor version %d or newer.'
+                                                               % MINIMUM_MINOR_VERSION)
+        if not timeout:
+            raise QboError(ErrorKind.CONFIG, 'a request timeout is required', reason='timeout')
+        self.realm_id = str(realm_id)
+        self.oauth = oauth
+        self.on_tokens = on_tokens
+        self.environment = environment
+        self.minorversion = int(minorversion)
+        self.timeout = timeout
+        self.limiter = limiter
+        self.slot_timeout = slot_timeout
+        self.clock = clock
+        self.api_url = api_base_url(environment)
+        self._tokens = tokens
+        self._token_lock = threading.Lock()
+        self._owns_session = session is None
+        self._session = session or self._new_session()
+        self.qb = self._new_quickbooks()
+
+    # === SETUP === #
+
+    @staticmethod
+    def _new_session():
+        session = requests.Session()
+        # Room for the 10 concurrent requests QuickBooks allows per company.
+        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=16)
+        session.mount('https://', adapter)
+        session.mount('http://', adapter)
+        return session
+
+    def _new_quickbooks(self):
+        # No auth_client kwarg: python-quickbooks would refresh over the network in its constructor.
+        qb = _QuickBooksTransport(company_id=self.realm_id, minorversion=self.minorversion, use_decimal=True)
+        qb.sandbox = False
+        qb.api_url_v3 = self.api_url  # instance attribute: the api_url property reads it
+        qb.transport = self._send
+        return qb
+
+    @property
+    def tokens(self):
+        """The tokens in use (after a refresh, the rotated ones)."""
+        return self._tokens
+
+    def close(self):
+        if self._owns_session:
+            self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # === TRANSPORT === #
+
+    def _send(self, method, url, headers=None, params=None, data=None):
+        """The single HTTP call: timeout, rate-limit slot, 401 refresh once, failures classified."""
+        headers = dict(headers or {})
+        batch = url.endswith('/batch')
+        self._refresh_if_expired()
+        refreshed = False
+        while True:
+            access_token = self._tokens.access_token
+            headers['Authorization'] = 'Bearer ' + access_token
+            try:
+                with self._slot(batch):
+                    response = self._session.request(method, url, headers=headers, params=params, data=data,
+                                                     timeout=self.timeout)
+            except requests.RequestException as exc:
+                raise classify_exception(exc) from exc
+            except RateLimitTimeout as exc:
+                raise QboError(ErrorKind.RETRY_LATER, 'no request slot free in time', retry_after=exc.retry_after,
+                               reason='rate_limited', user_message='The QuickBooks request quota of this company is '
+                               'used up for now; posting resumes in %d seconds.' % max(1, exc.retry_after)) from exc
+            if response.status_code == 401 and not refreshed:
+                self._refresh_after_401(access_token)
+                refreshed = True
+                continue
+            if response.encoding is None:
+                response.encoding = 'utf-8'  # else requests guesses the charset of every body, slowly
+            if response.status_code >= 400 or response.content[:1] == b'<':
+                error = classify_response(response.status_code, response.content, response.headers)
+                if error.is_throttle and self.limiter is not None:
+                    self.limiter.pause(self.realm_id, error.retry_after)
+                raise error
+            return response
+
+    def _slot(self, batch):
+        if self.limiter is None:
+            return contextlib.nullcontext()
+        if self.slot_timeout is None:
+            return self.limiter.slot(self.realm_id, batch=batch)
+        return self.limiter.slot(self.realm_id, batch=batch, timeout=self.slot_timeout)
+
+    def _refresh_if_expired(self):
+        if self._tokens.access_expired(self.clock()):
+            with self._token_lock:
+                if self._tokens.access_expired(self.clock()):
+                    self._refresh_locked()
+
+    def _refresh_after_401(self, rejected_access_token):
+        with self._token_lock:
+            if self._tokens.access_token == rejected_access_token:  # else another thread already refreshed
+                self._refresh_locked()
+
+    def _refresh_locked(self):
+        try:
+            new_tokens = self.oauth.refresh(self._tokens)
+        except QboError as error:
+            if error.kind == ErrorKind.AMBIGUOUS:
+                # Only the token call failed; no entry was sent, so a plain retry is safe.
+                error.kind = ErrorKind.RETRY_LATER
+            raise
+        self._tokens = new_tokens
+        try:
+            self.on_tokens(new_tokens)
+        except Exception as exc:
+            raise QboError(ErrorKind.RETRY_LATER, 'rotated tokens could not be saved', detail=repr(exc),
+                           reason='tokens_not_saved',
+                           user_message='New QuickBooks tokens could not be saved, so nothing was sent; it is '
+                                        'retried later.') from exc
+
+    @contextlib.contextmanager
+    def _library_errors(self):
+        """python-quickbooks raises its own exceptions (or KeyError on an odd reply): classify them."""
+        try:
+            yield
+        except QboError:
+            raise
+        except (QuickbooksException, ValueError, KeyError, TypeError, IndexError) as exc:
+            raise classify_exception(exc) from exc
+
+    def _url(self, *parts):
+        return '/'.join([self.qb.api_url, 'company', self.realm_id] + [str(p) for p in parts])
+
+    # === JOURNAL ENTRIES === #
+
+    def create_journal_entry(self, draft, request_id):
+        """Create one entry; ``request_id`` makes QuickBooks answer a resend with the first result.
+
+        :returns: the created JournalEntry as QuickBooks returned it (dict, Decimal amounts)
+        """
+        _check_request_id(request_id, MAX_REQUEST_ID)
+        # The draft's own JSON, not JournalEntry.to_json(): the object adds defaults such as ExchangeRate=1.
+        body = json.dumps(draft.to_qbo())
+        with self._library_errors():
+            reply = self.qb.create_object(JournalEntry.qbo_object_name, body, request_id=request_id)
+            return reply[JournalEntry.qbo_object_name]
+
+    def batch_create_journal_entries(self, items):
+        """Create up to 30 entries in one batch call.
+
+        :param items: list of (request_id, draft); the request id is the item's bId
+        :returns: list of :class:`BatchItemResult`, in the order of ``items``
+        :raises QboError: when the batch call as a whole fails
+        """
+        items = list(items)
+        if not items:
+            return []
+        if len(items) > MAX_BATCH_ITEMS:
+            raise QboError(ErrorKind.CONFIG, 'a batch holds at most %d items, got %d' % (MAX_BATCH_ITEMS, len(items)),
+                           reason='batch_size')
+        bids = [request_id for request_id, _draft in items]
+        for bid in bids:
+            _check_request_id(bid, MAX_BATCH_REQUEST_ID)
+        if len(set(bids)) != len(bids):
+            raise QboError(ErrorKind.CONFIG, 'duplicate request ids in one batch', reason='duplicate_request_id')
+        # python-quickbooks' BatchManager gives each item a random uuid4 bId; ours is the stable request id.
+        body = json.dumps({'BatchItemRequest': [
+            {'bId': bid, 'operation': 'create', JournalEntry.qbo_object_name: draft.to_qbo()}
+            for bid, (_rid, draft) in zip(bids, items)]})
+        with self._library_errors():
+            reply = self.qb.post(self._url('batch'), body, request_id=batch_request_id(bids))
+            responses = {item.get('bId'): item for item in reply.get('BatchItemResponse') or []}
+        results = []
+        for bid in bids:
+            item = responses.get(bid)
+            if item is None:
+                results.append(BatchItemResult(bid, error=QboError(
+                    ErrorKind.AMBIGUOUS, 'no answer for this item in the batch reply', reason='malformed',
+                    user_message='QuickBooks did not report on this entry; it is looked up before it is sent '
+                                 'again.')))
+            elif item.get('Fault'):
+                results.append(BatchItemResult(bid, error=classify_fault(item['Fault'])))
+            elif isinstance(item.get(JournalEntry.qbo_object_name), dict):
+                results.append(BatchItemResult(bid, entry=item[JournalEntry.qbo_object_name]))
+            else:
+                results.append(BatchItemResult(bid, error=QboError(
+                    ErrorKind.AMBIGUOUS, 'batch item answered without an entry', reason='malformed')))
+        return results
+
+    def get_journal_entry(self, entry_id):
+        with self._library_errors():
+            return self.qb.get_single_object(JournalEntry.qbo_object_name, entry_id)[JournalEntry.qbo_object_name]
+
+    def find_journal_entries(self, doc_number):
+        """Entries carrying ``doc_number`` (normally zero or one)."""
+        return self.query('SELECT * FROM JournalEntry WHERE %s' % build_where_clause(DocNumber=doc_number))
+
+    def find_journal_entries_by_doc_numbers(self, doc_numbers, chunk=DOC_NUMBERS_PER_QUERY):
+        """Entries for many DocNumbers, with ``IN`` lists of ``chunk`` numbers, each query paged.
+
+        :returns: dict DocNumber -> list of entries (only numbers that were found)
+        """
+        wanted = list(dict.fromkeys(doc_numbers))
+        found = {}
+        for start in range(0, len(wanted), chunk):
+            clause = build_choose_clause(wanted[start:start + chunk], 'DocNumber')
+            for entry in self.query('SELECT * FROM JournalEntry WHERE %s' % clause):
+                found.setdefault(entry.get('DocNumber'), []).append(entry)
+        return found
+
+    # === QUERIES AND REFERENCE DATA === #
+
+    def query(self, select, page_size=QUERY_PAGE_SIZE):
+        """Rows of a QuickBooks query; paged with STARTPOSITION/MAXRESULTS unless the query pages itself."""
+        match = re.search(r'\bFROM\s+(\w+)', select, re.IGNORECASE)
+        if not match:
+            raise QboError(ErrorKind.CONFIG, 'query without FROM: %r' % select, reason='bad_query')
+        entity = match.group(1)
+        if re.search(r'\b(STARTPOSITION|MAXRESULTS)\b|COUNT\(\*\)', select, re.IGNORECASE):
+            return self._query_page(select, entity)
+        rows, start = [], 1
+        while True:
+            page = self._query_page('%s STARTPOSITION %d MAXRESULTS %d' % (select, start, page_size), entity)
+            rows.extend(page)
+            if len(page) < page_size:
+                return rows
+            start += page_size
+
+    def _query_page(self, select, entity):
+        with self._library_errors():
+            reply = self.qb.query(select)
+            return reply['QueryResponse'].get(entity, [])
+
+    def _list_objects(self, cls, where=''):
+        """All objects of a python-quickbooks list class, paged."""
+        objects, start = [], 1
+        with self._library_errors():
+            while True:
+                page = cls.where(where, start_position=start, max_results=QUERY_PAGE_SIZE, qb=self.qb)
+                objects.extend(page)
+                if len(page) < QUERY_PAGE_SIZE:
+                    return objects
+                start += QUERY_PAGE_SIZE
+
+    def accounts(self, include_inactive=False):
+        """Chart of accounts as python-quickbooks :class:`Account` objects."""
+        return self._list_objects(Account, 'Active IN (true, false)' if include_inactive else '')
+
+    def classes(self):
+        return self._list_objects(Class)
+
+    def departments(self):
+        return self._list_objects(Department)
+
+    def items(self):
+        return self._list_objects(Item)
+
+    def inventory_items(self):
+        """Items of type Inventory: QuickBooks books their COGS itself, so syncing them would count it twice."""
+        return [item for item in self.items() if item.Type == 'Inventory']
+
+    def preferences(self):
+        with self._library_errors():
+            return Preferences.get(qb=self.qb)
+
+    def company_info(self):
+        with self._library_errors():
+            return CompanyInfo.get(self.realm_id, qb=self.qb)
+
+    def company_settings(self):
+        """Closing date, home currency, multicurrency and duplicate-number warning from Preferences."""
+        prefs = self.preferences()
+        accounting = prefs.AccountingInfoPrefs
+        currency = prefs.CurrencyPrefs
+        home = getattr(currency, 'HomeCurrency', None)
+        warn = None
+        for pair in getattr(prefs.OtherPrefs, 'NameValue', None) or []:
+            if getattr(pair, 'Name', '') == 'WarnDuplicateJournalNumber':
+                warn = str(getattr(pair, 'Value', '')).lower() == 'true'
+        if accounting is not None and getattr(accounting, 'WarnDuplicateJournalNumber', None) is not None:
+            warn = str(accounting.WarnDuplicateJournalNumber).lower() == 'true'
+        return CompanySettings(
+            closing_date=closing_date_from_preferences(getattr(accounting, 'BookCloseDate', None)),
+            home_currency=getattr(home, 'value', None) or None,
+            multicurrency=bool(getattr(currency, 'MultiCurrencyEnabled', False)),
+            warn_duplicate_journal_number=warn,
+        )
+
+    # === REPORTS AND CHANGE DATA CAPTURE === #
+
+    def trial_balance(self, as_of, fiscal_year_start=None):
+        """Balance per account id as of ``as_of`` from the TrialBalance report (debit positive, credit negative).
+
+        Balance-sheet accounts are cumulative; income and expense accounts run from
+        ``fiscal_year_start`` (default: the start of the fiscal year holding
+        ``as_of``, from the company's FirstMonthOfFiscalYear preference).
+        """
+        if fiscal_year_start is None:
+            fiscal_year_start = self.fiscal_year_start(as_of)
+        params = {'start_date': fiscal_year_start.isoformat(), 'end_date': as_of.isoformat()}
+        with self._library_errors():
+            report = self.qb.get_report('TrialBalance', params)
+        return parse_trial_balance(report)
+
+    def fiscal_year_start(self, day):
+        """First day of the fiscal year that holds ``day``."""
+        month_name = getattr(self.preferences().AccountingInfoPrefs, 'FirstMonthOfFiscalYear', '') or 'January'
+        month = MONTHS.index(month_name) + 1 if month_name in MONTHS else 1
+        year = day.year if day.month >= month else day.year - 1
+        return date(year, month, 1)
+
+    def cdc(self, entities, since):
+        """Change data capture: entities changed since ``since`` (QuickBooks keeps 30 days).
+
+        :returns: dict entity name -> list of entities (deleted ones carry ``status: 'Deleted'``)
+        """
+        if isinstance(since, datetime):
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=timezone.utc)
+            since_text = since.isoformat(timespec='seconds')
+        else:
+            since_text = str(since)
+        names = list(entities)
+        with self._library_errors():
+            reply = self.qb.change_data_capture(','.join(names), since_text)
+        changed = {name: [] for name in names}
+        for block in reply.get('CDCResponse') or []:
+            for response in block.get('QueryResponse') or []:
+                for name in names:
+                    changed[name].extend(response.get(name) or [])
+        return changed
+
+
+def _check_request_id(request_id, limit):
+    if not request_id or len(str(request_id)) > limit:
+        raise QboError(ErrorKind.CONFIG, 'request id must be 1 to %d characters: %r' % (limit, request_id),
+                       reason='request_id')
+
+
+def batch_request_id(bids):
+    """A stable requestid for a batch call: the same items give the same id (36 characters).
+
+    A replayed batch answer carries the first answer's per-item faults too, so callers
+    give an item a new request id once a fault of it was recorded (see qbo.posting).
+    """
+    return hashlib.sha256('\n'.join(bids).encode()).hexdigest()[:MAX_BATCH_REQUEST_ID]
+
+
+def parse_trial_balance(report):
+    """TrialBalance report JSON -> {account id: Decimal(debit - credit)}."""
+    columns = [(c.get('ColTitle') or '').strip().lower() for c in (report.get('Columns') or {}).get('Column') or []]
+    debit_index = columns.index('debit') if 'debit' in columns else 1
+    credit_index = columns.index('credit') if 'credit' in columns else 2
+    balances = {}
+
+    def walk(rows):
+        for row in rows:
+            if 'Rows' in row:
+                walk((row.get('Rows') or {}).get('Row') or [])
+            cells = row.get('ColData')
+            if not cells or not cells[0].get('id'):
+                continue  # section headers and totals carry no account id
+            debit = _money(cells[debit_index].get('value') if len(cells) > debit_index else '')
+            credit = _money(cells[credit_index].get('value') if len(cells) > credit_index else '')
+            account_id = str(cells[0]['id'])
+            balances[account_id] = balances.get(account_id, Decimal('0')) + debit - credit
+
+    walk((report.get('Rows') or {}).get('Row') or [])
+    return balances
+
+
+def _money(value):
+    if value in (None, ''):
+        return Decimal('0')
+    try:
+        return Decimal(str(value).replace(',', ''))
+    except InvalidOperation:
+        return Decimal('0')

@@ -1,0 +1,304 @@
+"""The engine end to end over real HTTP on loopback: intuit-oauth + python-quickbooks against the emulator.
+
+Each test gets a fresh emulator (``emulator`` fixture from conftest.py) and
+connects through the real consent and token endpoints.
+"""
+import threading
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+import requests
+
+from qbo_engine.auth import OAuth
+from qbo_engine.client import QboClient
+from qbo_engine.errors import ErrorKind, QboError, ReconnectNeeded
+from qbo_engine.poster import BLOCKED, POSTED, REAUTH, RETRY, PostRequest, Poster
+from qbo_engine.ratelimit import RateLimiter
+from qbo_engine.reconcile import DELETED, EDITED, UNEXPECTED, Reconciler
+from qbo_engine.schemas import JournalEntryDraft
+
+TXN_DATE = date(2024, 5, 2)
+
+
+class FakeClock:
+    """Monotonic seconds that only move when the limiter sleeps (so a 60 s pause takes no time)."""
+
+    def __init__(self):
+        self.now, self.slept = 1000.0, []
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds):
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += seconds
+
+
+class Connection:
+    """A connected client plus what on_tokens received."""
+
+    def __init__(self, emulator, limiter=None, timeout=5):
+        code = emulator.server.authorize(emulator.client_id, emulator.realm_id)
+        self.oauth = OAuth(emulator.client_id, emulator.client_secret, emulator.redirect_uri, emulator.base_url,
+                           timeout=timeout)
+        self.first_tokens = self.oauth.exchange_code(code, emulator.realm_id)
+        self.saved = []
+        self.client = QboClient(emulator.realm_id, self.first_tokens, self.oauth, self.saved.append,
+                                emulator.base_url, timeout=timeout, limiter=limiter)
+
+
+@pytest.fixture
+def conn(emulator):
+    connection = Connection(emulator)
+    yield connection
+    connection.client.close()
+
+
+def draft(emulator, doc_number, amount='125.40', debit='Inventory Asset', credit='Inventory Received Not Billed',
+          txn_date=TXN_DATE, channel='E-commerce'):
+    accounts = emulator.accounts
+    return JournalEntryDraft(
+        doc_number=doc_number, txn_date=txn_date, currency='USD',
+        lines=[{'posting_type': 'Debit', 'amount': amount,
+                'account': {'value': accounts.get(debit, debit), 'name': debit},
+                'class_ref': {'value': emulator.classes[channel]},
+                'department': {'value': emulator.departments['Main Warehouse']},
+                'description': 'WH/IN/00042: 10 x Widget @ 12.54'},
+               {'posting_type': 'Credit', 'amount': amount,
+                'account': {'value': accounts.get(credit, credit), 'name': credit}}])
+
+
+def post_requests(emulator, count, prefix='INV'):
+    return [PostRequest('key-%d' % i, 'req-%s-%d' % (prefix, i), draft(emulator, '%s-%d' % (prefix, i)))
+            for i in range(count)]
+
+
+def entries_with(conn, doc_number):
+    return conn.client.find_journal_entries(doc_number)
+
+
+# === reading and writing through python-quickbooks === #
+
+def test_create_read_by_doc_number_and_id(emulator, conn):
+    created = conn.client.create_journal_entry(draft(emulator, 'INV-1'), 'req-1')
+    assert created['DocNumber'] == 'INV-1'
+    [found] = conn.client.find_journal_entries('INV-1')
+    assert found['Id'] == created['Id']
+    again = conn.client.get_journal_entry(created['Id'])
+    assert again['Line'][0]['Amount'] == Decimal('125.40')
+    assert again['Line'][0]['JournalEntryLineDetail']['ClassRef']['value'] == emulator.classes['E-commerce']
+
+
+def test_same_request_id_books_once(emulator, conn):
+    first = conn.client.create_journal_entry(draft(emulator, 'INV-1'), 'req-1')
+    second = conn.client.create_journal_entry(draft(emulator, 'INV-1'), 'req-1')
+    assert first['Id'] == second['Id']
+    assert len(entries_with(conn, 'INV-1')) == 1
+
+
+def test_reference_lists_and_company_settings(emulator, conn):
+    emulator.server.set_book_close_date(emulator.realm_id, '2024-03-31')
+    names = {account.Name for account in conn.client.accounts()}
+    assert 'Inventory Asset' in names and 'Inventory Received Not Billed' in names
+    assert {c.Name for c in conn.client.classes()} == {'Wholesale', 'E-commerce', 'Retail'}
+    assert {d.Name for d in conn.client.departments()} == {'Main Warehouse', 'East Warehouse'}
+    assert [item.Name for item in conn.client.inventory_items()] == ['Legacy Stock Item']
+    settings = conn.client.company_settings()
+    assert settings.closing_date == date(2024, 3, 31) and settings.home_currency == 'USD'
+    assert conn.client.company_info().CompanyName == 'Stock Sync Demo Co'
+
+
+def test_trial_balance_and_change_data_capture(emulator, conn):
+    since = datetime.now(timezone.utc) - timedelta(minutes=5)
+    Poster(conn.client).post(post_requests(emulator, 3))
+    balances = conn.client.trial_balance(TXN_DATE)
+    assert balances[emulator.accounts['Inventory Asset']] == Decimal('376.20')
+    assert balances[emulator.accounts['Inventory Received Not Billed']] == Decimal('-376.20')
+    changed = conn.client.cdc(['JournalEntry'], since)['JournalEntry']
+    assert sorted(e['DocNumber'] for e in changed) == ['INV-0', 'INV-1', 'INV-2']
+
+
+# === exactly once === #
+
+def test_answer_lost_after_commit_is_found_by_doc_number(emulator, conn):
+    emulator.server.set_faults(script='drop')
+    [outcome] = Poster(conn.client).post(post_requests(emulator, 1), batch=False)
+    assert outcome.status == POSTED and outcome.adopted
+    assert len(entries_with(conn, 'INV-0')) == 1
+    assert emulator.server.counters()['entries_created'] == 1
+
+
+def test_batch_answer_lost_after_commit_posts_each_entry_once(emulator, conn):
+    emulator.server.set_faults(script='drop')
+    outcomes = Poster(conn.client).post(post_requests(emulator, 30))
+    assert all(o.status == POSTED and o.adopted for o in outcomes)
+    counters = emulator.server.counters()
+    assert counters['entries_created'] == 30 and counters['batch_requests'] == 1
+
+
+def test_lost_request_is_looked_up_then_resent(emulator):
+    connection = Connection(emulator, timeout=0.3)
+    emulator.server.set_faults(script='slow', slow_seconds=0.8)  # answers after our timeout, books nothing
+    [outcome] = Poster(connection.client).post(post_requests(emulator, 1), batch=False)
+    assert outcome.status == POSTED and not outcome.adopted and outcome.attempts == 2
+    assert len(entries_with(connection, 'INV-0')) == 1
+
+
+def test_server_error_then_success(emulator, conn):
+    # create -> 500, look-up, resend; create -> 503, look-up fails too (503): left for the next run.
+    emulator.server.set_faults(script='500,ok,ok,503,503')
+    outcomes = Poster(conn.client).post(post_requests(emulator, 2), batch=False)
+    assert [(o.status, o.attempts, o.needs_lookup) for o in outcomes] == [(POSTED, 2, False), (RETRY, 1, True)]
+    assert emulator.server.counters()['entries_created'] == 1
+    [again] = Poster(conn.client).post(post_requests(emulator, 2)[1:], look_up_first={'key-1'})
+    assert again.status == POSTED and not again.adopted
+    assert emulator.server.counters()['entries_created'] == 2
+
+
+def test_duplicate_doc_number_adopted_when_equal_conflict_otherwise(emulator, conn):
+    emulator.server.set_warn_duplicate_journal_number(emulator.realm_id, True)
+    conn.client.create_journal_entry(draft(emulator, 'INV-0'), 'typed-by-someone-0')
+    conn.client.create_journal_entry(draft(emulator, 'INV-1', amount='99.00'), 'typed-by-someone-1')
+    outcomes = Poster(conn.client).post(post_requests(emulator, 2))
+    assert outcomes[0].status == POSTED and outcomes[0].adopted
+    assert outcomes[1].status == BLOCKED and outcomes[1].error.reason == 'conflict'
+    assert outcomes[1].error.fault_code == '6140'
+    assert 'amount 125.40 -> 99.00' in outcomes[1].error.user_message
+    assert emulator.server.counters()['entries_created'] == 2
+
+
+# === tokens === #
+
+def test_401_mid_batch_refreshes_persists_and_succeeds(emulator, conn):
+    emulator.server.set_faults(script='ok,401')
+    outcomes = Poster(conn.client).post(post_requests(emulator, 60))
+    assert all(o.status == POSTED for o in outcomes)
+    assert len(conn.saved) == 1
+    rotated = conn.saved[0]
+    assert rotated.refresh_token != conn.first_tokens.refresh_token
+    assert conn.client.tokens == rotated
+    # The persisted tokens are the live ones: a new client built from them works.
+    fresh = QboClient(emulator.realm_id, rotated, conn.oauth, conn.saved.append, emulator.base_url, timeout=5)
+    assert len(fresh.find_journal_entries('INV-59')) == 1
+
+
+def test_expired_access_token_refreshes_on_401(emulator, conn):
+    emulator.server.expire_tokens(emulator.realm_id, access=True)
+    assert conn.client.find_journal_entries('nothing') == []
+    assert len(conn.saved) == 1
+
+
+def test_dead_refresh_token_needs_reconnect(emulator, conn):
+    emulator.server.expire_tokens(emulator.realm_id, access=True, refresh=True)
+    with pytest.raises(ReconnectNeeded) as info:
+        conn.client.create_journal_entry(draft(emulator, 'INV-1'), 'req-1')
+    assert 'reconnect needed' in str(info.value)
+    outcomes = Poster(conn.client).post(post_requests(emulator, 3))
+    assert [o.status for o in outcomes] == [REAUTH] * 3
+    assert isinstance(outcomes[0].error, ReconnectNeeded)
+    assert conn.saved == []
+
+
+# === throttling === #
+
+def test_429_is_honoured(emulator):
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    connection = Connection(emulator, limiter=limiter)
+    emulator.server.set_faults(script='429')
+    first = Poster(connection.client).post(post_requests(emulator, 3), batch=False)
+    assert [o.status for o in first] == [RETRY] * 3
+    assert first[0].retry_after == 60 and first[0].error.fault_code == '3001' and first[0].error.http_status == 429
+    assert [o.attempts for o in first] == [1, 0, 0]  # the run stopped instead of hammering
+    assert limiter.usage(emulator.realm_id)['paused_for'] == pytest.approx(60)
+    second = Poster(connection.client).post(post_requests(emulator, 3), batch=False)
+    assert [o.status for o in second] == [POSTED] * 3
+    assert sum(clock.slept) >= 60  # the next request waited out the pause
+    assert emulator.server.counters()['http_429'] == 1
+
+
+def test_real_throttle_answer_is_classified(emulator, conn):
+    emulator.server.set_rate_limits(per_second=2)
+    with pytest.raises(QboError) as info:
+        for number in range(5):
+            conn.client.find_journal_entries('INV-%d' % number)
+    assert info.value.kind == ErrorKind.RETRY_LATER and info.value.retry_after == 60
+
+
+# === blocked === #
+
+def test_closed_period_blocks_with_the_closing_date(emulator, conn):
+    emulator.server.set_book_close_date(emulator.realm_id, '2024-03-31')
+    request = PostRequest('k', 'r', draft(emulator, 'INV-OLD', txn_date=date(2024, 3, 15)))
+    [outcome] = Poster(conn.client).post([request], batch=False)
+    assert outcome.status == BLOCKED
+    assert outcome.error.fault_code == '6210' and outcome.error.closing_date == date(2024, 3, 31)
+    assert '2024-03-31' in outcome.error.user_message
+
+
+def test_partial_batch_failure_is_mapped_per_item(emulator, conn):
+    emulator.server.set_book_close_date(emulator.realm_id, '2024-03-31')
+    emulator.server.deactivate_account(emulator.realm_id, emulator.accounts['Shrinkage'])
+    requests_ = [
+        PostRequest('ok', 'r-ok', draft(emulator, 'INV-OK')),
+        PostRequest('closed', 'r-closed', draft(emulator, 'INV-CLOSED', txn_date=date(2024, 1, 10))),
+        PostRequest('unknown', 'r-unknown', draft(emulator, 'INV-UNKNOWN', debit='9999')),
+        PostRequest('inactive', 'r-inactive', draft(emulator, 'INV-INACTIVE', debit='Shrinkage')),
+        PostRequest('ok2', 'r-ok2', draft(emulator, 'INV-OK2')),
+    ]
+    outcomes = Poster(conn.client).post(requests_)
+    assert [o.status for o in outcomes] == [POSTED, BLOCKED, BLOCKED, BLOCKED, POSTED]
+    assert outcomes[1].error.closing_date == date(2024, 3, 31)
+    assert outcomes[2].error.fault_code == '2500'
+    assert "account 9999 '9999' (deleted or unknown)" in outcomes[2].error.user_message
+    assert outcomes[3].error.fault_code == '610'
+    assert "'Shrinkage' (inactive)" in outcomes[3].error.user_message
+    assert emulator.server.counters()['batch_requests'] == 1
+
+
+# === reconciliation === #
+
+def test_reconciliation_finds_edits_deletions_and_hand_typed_entries(emulator, conn, api):
+    since = datetime.now(timezone.utc) - timedelta(minutes=5)
+    requests_ = post_requests(emulator, 3)
+    outcomes = Poster(conn.client).post(requests_)
+    posted_ids = {o.doc_number: o.qbo_id for o in outcomes}
+
+    edited = conn.client.get_journal_entry(posted_ids['INV-1'])
+    edited['Line'][0]['Amount'] = edited['Line'][1]['Amount'] = 120.00
+    assert api.post(emulator.api_base + '/journalentry', json=_plain(edited), timeout=5).status_code == 200
+    gone = conn.client.get_journal_entry(posted_ids['INV-2'])
+    assert api.post(emulator.api_base + '/journalentry', params={'operation': 'delete'}, timeout=5,
+                    json={'Id': gone['Id'], 'SyncToken': gone['SyncToken']}).status_code == 200
+    hand_typed = draft(emulator, 'MANUAL-7', amount='7.00').to_qbo()
+    assert api.post(emulator.api_base + '/journalentry', json=hand_typed, timeout=5).status_code == 200
+
+    report = Reconciler(conn.client).run(
+        {r.draft.doc_number: r.draft for r in requests_}, posted_ids=posted_ids,
+        synced_accounts={emulator.accounts['Inventory Asset']}, since=since, as_of=TXN_DATE)
+    kinds = sorted((f.kind, f.doc_number) for f in report.findings)
+    assert kinds == [(DELETED, 'INV-2'), (EDITED, 'INV-1'), (UNEXPECTED, 'MANUAL-7')]
+    [edit] = report.by_kind(EDITED)
+    assert 'line 1' in edit.detail and 'amount 125.40 -> 120.00' in edit.detail
+    assert report.balances == {emulator.accounts['Inventory Asset']: Decimal('252.40')}
+
+
+def _plain(entry):
+    """A read entry back to JSON numbers (python-quickbooks parsed amounts as Decimal)."""
+    if isinstance(entry, dict):
+        return {k: _plain(v) for k, v in entry.items()}
+    if isinstance(entry, list):
+        return [_plain(v) for v in entry]
+    return float(entry) if isinstance(entry, Decimal) else entry
+
+
+def test_client_refuses_nothing_global(emulator):
+    # Two connections to the same emulator keep their own tokens.
+    first, second = Connection(emulator), Connection(emulator)
+    assert first.client.tokens != second.client.tokens
+    assert first.client.qb is not second.client.qb
+    assert requests.get(emulator.base_url + '/', timeout=5).status_code == 200
