@@ -139,7 +139,8 @@ class QboPosting(models.Model):
         """
         if not entries:
             return self.browse()
-        return self.create([self._prepare_posting_vals(*entry) for entry in entries])
+        # The outbox is written on behalf of whoever did the stock operation, whatever their rights.
+        return self.sudo().create([self._prepare_posting_vals(*entry) for entry in entries])
 
     @api.model
     def _prepare_posting_vals(self, company, event, source, anchor, lines):
