@@ -31,6 +31,8 @@
         "views/qbo_account_mapping_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus_qbo.xml",
+        "views/qbo_dashboard_views.xml",
+        "views/menus_dashboard.xml",
         "views/menus.xml",
     ],
     "installable": True,

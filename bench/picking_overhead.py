@@ -13,48 +13,26 @@ Needs Odoo 18 importable (or ODOO_PATH) and PostgreSQL server binaries, as ./run
 """
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BASE_MODULES = "stock_landed_costs,purchase_stock,sale_stock"
-ADDON = "stock_quickbooks_sync"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _odoo_bench import (  # noqa: E402 - bench/ is not a package
+    ADDON, BASE_MODULES, addons_paths, install, odoo_command, odoo_source, registry_cursor, run_worker,
+    throwaway_cluster)
+
+__all__ = ["odoo_command", "odoo_source"]  # kept importable from here for other benchmarks
 LINES = 5
-
-
-def odoo_source():
-    """Directory holding Odoo's `odoo` package: ODOO_PATH, else wherever `import odoo` finds it."""
-    if os.environ.get("ODOO_PATH"):
-        return Path(os.environ["ODOO_PATH"]).resolve()
-    import odoo  # noqa: PLC0415 - only needed to locate the source
-
-    return Path(odoo.__path__[0]).parent
-
-
-def odoo_command(source, addons_dir, port, *args):
-    paths = ",".join(str(p) for p in (source / "addons", source / "odoo" / "addons", addons_dir))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")])))
-    cmd = [sys.executable, "-m", "odoo", "--db_host", "127.0.0.1", "--db_port", str(port), "--db_user", "odoo",
-           "--addons-path", paths, "--log-level", "warn", *args]
-    return cmd, env
 
 
 # ----------------------------------------------------------------------------------------------- worker
 def run_workload(db, port, addons_paths, pickings):
     """Runs inside a fresh process: times `pickings` receipts then `pickings` deliveries."""
-    import odoo
-    from odoo import Command, api
-    from odoo.tools import config
+    from odoo import Command  # noqa: PLC0415 - workers only
 
-    config.parse_config(["--db_host", "127.0.0.1", "--db_port", str(port), "--db_user", "odoo",
-                         "--addons-path", addons_paths, "--log-level", "warn"])
-    registry = odoo.modules.registry.Registry(db)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with registry_cursor(db, port, addons_paths) as env:
+        cr = env.cr
         warehouse = env["stock.warehouse"].search([], limit=1)
         category = env["product.category"].create({
             "name": "Bench", "property_cost_method": "average", "property_valuation": "manual_periodic"})
@@ -104,45 +82,20 @@ def main():
         print(json.dumps(run_workload(db, int(port), paths, int(pickings))))
         return 0
 
-    sys.path.insert(0, str(ROOT / "tools"))
-    import pgcluster  # noqa: PLC0415 - the harness's throwaway cluster
-
     source = odoo_source()
-    bindir = pgcluster.find_bindir()
-    if not bindir:
-        sys.exit("PostgreSQL server binaries are missing: install Debian's postgresql package (./run-tests does).")
-    with tempfile.TemporaryDirectory(prefix="sqs-bench-") as tmp:
-        os.chmod(tmp, 0o755)  # the server runs as the postgres account when we are root
-        addons_dir = Path(tmp) / "addons"
-        addons_dir.mkdir()
-        (addons_dir / ADDON).symlink_to(ROOT)
-        cluster = pgcluster.Cluster(os.path.join(tmp, "pg"), bindir)
-        os.makedirs(cluster.base_dir)
-        cluster.init()
-        port = cluster.start()
-        try:
-            databases = {"plain": BASE_MODULES, "addon": f"{BASE_MODULES},{ADDON}"}
-            for db, modules in databases.items():
-                print(f"installing {modules} into '{db}' ...", flush=True)
-                cmd, env = odoo_command(source, addons_dir, port, "-d", db, "-i", modules,
-                                        "--without-demo=all", "--stop-after-init")
-                subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
-            paths = ",".join(str(p) for p in (source / "addons", source / "odoo" / "addons", addons_dir))
-            best = {db: {} for db in databases}
-            for round_no in range(1, args.rounds + 1):
-                for db in databases:
-                    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-                        filter(None, [str(source), os.environ.get("PYTHONPATH")])))
-                    out = subprocess.run(
-                        [sys.executable, __file__, "--worker", db, str(port), paths, str(args.pickings)],
-                        env=env, check=True, capture_output=True, text=True).stdout
-                    timings = json.loads(out.strip().splitlines()[-1])
-                    print(f"round {round_no} {db:>5}: " + ", ".join(
-                        f"{phase} {secs:7.2f} s" for phase, secs in timings.items()), flush=True)
-                    for phase, secs in timings.items():
-                        best[db][phase] = min(secs, best[db].get(phase, secs))
-        finally:
-            cluster.stop()
+    with throwaway_cluster() as (addons_dir, port):
+        databases = {"plain": BASE_MODULES, "addon": f"{BASE_MODULES},{ADDON}"}
+        for db, modules in databases.items():
+            install(source, addons_dir, port, db, modules)
+        paths = addons_paths(source, addons_dir)
+        best = {db: {} for db in databases}
+        for round_no in range(1, args.rounds + 1):
+            for db in databases:
+                timings = run_worker(__file__, source, db, port, paths, args.pickings)
+                print(f"round {round_no} {db:>5}: " + ", ".join(
+                    f"{phase} {secs:7.2f} s" for phase, secs in timings.items()), flush=True)
+                for phase, secs in timings.items():
+                    best[db][phase] = min(secs, best[db].get(phase, secs))
     print()
     print(f"{args.pickings} receipts and {args.pickings} deliveries of {LINES} lines, best of {args.rounds} rounds")
     print(f"{'phase':<12}{'plain Odoo':>12}{'with addon':>12}{'ratio':>8}")

@@ -21,6 +21,7 @@ from . import purchase_order_line
 from . import landed_cost_actual
 from . import stock_landed_cost
 from . import qbo_connection
+from . import qbo_connection_dashboard
 from . import qbo_connection_token
 from . import qbo_account
 from . import qbo_dimension

@@ -361,6 +361,8 @@ class QboConnection(models.Model):
                 "accounts and check the account mapping.", new=realm_id, old=previous_realm))
         else:
             self.message_post(body=_("Connected to QuickBooks."))
+            # the same QuickBooks company again: what waited for the sign-in can go out now
+            self.env["qbo.posting"]._qbo_requeue_blocked(self.company_id, ["reauth"])
         self._qbo_check(with_commit=with_commit)
         return True
 

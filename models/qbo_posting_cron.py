@@ -38,8 +38,8 @@ class QboPosting(models.Model):
         handled = 0
         for company in companies:
             connection = company.sudo().qbo_connection_id
-            if not connection or connection.state != "connected":
-                continue  # rows wait; the dashboard and the connection screen say why
+            if not connection or connection.state in ("not_connected", "needs_reconnect"):
+                continue  # rows wait for a person to connect; the dashboard and the connection screen say so
             try:
                 client = connection._qbo_client(limiter=limiter, with_commit=with_commit)
             except QboError as error:

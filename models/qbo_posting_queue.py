@@ -4,6 +4,7 @@ Like the inventory tracker, layers are collected as they are created and turned 
 postings right before commit, one per source event, so a picking whose validation
 creates layers in several steps still makes one journal entry.
 """
+import uuid
 from collections import defaultdict
 
 from odoo import _, api, fields, models
@@ -11,6 +12,7 @@ from odoo.tools import SQL
 
 from ..const import HOLD_STATES, ON_HAND_STATES
 from ..qbo_engine.builder import doc_number_for
+from .sql_rows import insert_rows
 
 LAYERS_KEY = "stock_quickbooks_sync.posting_layers"
 
@@ -131,19 +133,24 @@ class QboPosting(models.Model):
     # ------------------------------------------------------------------ common
     @api.model
     def _enqueue(self, entries):
-        """Create one posting per entry ``(company, event, source, anchor id, lines)``, in one ``create``.
+        """Create one posting per entry ``(company, event, source, anchor id, lines)``.
 
         The anchor (first layer or move id) makes the key unique when one source has several
         events. A zero-value entry still gets a row, skipped with the reason, so the review
-        queue shows that nothing had to be posted and why.
+        queue shows that nothing had to be posted and why. Rows are written on behalf of
+        whoever did the stock operation, whatever their rights, with one INSERT for the
+        postings and one for their lines (see sql_rows: this is every stock operation's path).
         """
-        if not entries:
-            return self.browse()
-        # The outbox is written on behalf of whoever did the stock operation, whatever their rights.
-        return self.sudo().create([self._prepare_posting_vals(*entry) for entry in entries])
+        prepared = [self._prepare_posting_vals(*entry) for entry in entries]
+        ids = insert_rows(self.env, self._table, [vals for vals, _lines in prepared])
+        insert_rows(self.env, "qbo_posting_line", [
+            dict(line, posting_id=posting_id, company_id=vals["company_id"], sequence=index)
+            for posting_id, (vals, lines) in zip(ids, prepared) for index, line in enumerate(lines)])
+        return self.sudo().browse(ids)
 
     @api.model
     def _prepare_posting_vals(self, company, event, source, anchor, lines):
+        """(posting row, its line rows) for one source event."""
         lines = [line for line in lines if line["amount"]]
         date = self._accounting_date(source)
         key = f"{event}:{source._name}:{source.id}:{anchor}"
@@ -152,6 +159,8 @@ class QboPosting(models.Model):
             "company_id": company.id,
             "posting_key": key,
             "doc_number": doc_number_for(key),
+            "request_id": uuid.uuid4().hex,
+            "state": "to_post",
             "event_type": event,
             "date": date,
             "original_date": date,
@@ -160,12 +169,12 @@ class QboPosting(models.Model):
             "scrap_id": source.id if source._name == "stock.scrap" else False,
             "landed_cost_id": source.id if source._name == "stock.landed.cost" else False,
             "private_note": f"Odoo {company.name}: {reference} ({source._name},{source.id})",
-            "line_ids": [fields.Command.create(dict(line, sequence=index)) for index, line in enumerate(lines)],
+            "amount": sum(line["amount"] for line in lines if line["amount"] > 0),
         }
         if not lines:
             vals.update(state="skipped", decision_reason=_("Nothing to post: the event has no value."),
                         decided_by_id=self.env.uid)
-        return vals
+        return vals, lines
 
     @api.model
     def _accounting_date(self, source):

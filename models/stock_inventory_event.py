@@ -1,8 +1,8 @@
 from odoo import _, api, fields, models, tools
-from odoo.tools import SQL
 from odoo.exceptions import UserError
 
 from ..const import INVENTORY_STATES, UNCLASSIFIED_PREFIX
+from .sql_rows import insert_rows
 
 
 class StockInventoryEvent(models.Model):
@@ -60,27 +60,11 @@ class StockInventoryEvent(models.Model):
 
     @api.model
     def _record(self, vals_list):
-        """Append events in one INSERT: the only way rows enter the ledger.
-
-        Called right before commit for every stock operation, so it skips the ORM's
-        per-record create machinery (defaults, cache, recomputation): every column is
-        computed by the tracker, and nothing depends on these rows within the transaction.
-        """
-        if not vals_list:
-            return
-        now = self.env.cr.now()
-        uid = self.env.uid
-        rows = []
-        for vals in vals_list:
-            row = dict(vals, create_uid=uid, create_date=now, write_uid=uid, write_date=now,
-                       is_unclassified=vals["reason"].startswith(UNCLASSIFIED_PREFIX))
-            rows.append({column: (value if value is not False else None) for column, value in row.items()})
-        columns = sorted(rows[0])
-        self.env.cr.execute(SQL(
-            "INSERT INTO stock_inventory_event (%s) VALUES %s",
-            SQL(", ").join(SQL.identifier(column) for column in columns),
-            SQL(", ").join(SQL("(%s)", SQL(", ").join(SQL("%s", row[c]) for c in columns)) for row in rows)))
-        self.env["stock.move"].invalidate_model(["inventory_event_ids"])
+        """Append events in one INSERT: the only way rows enter the ledger (see sql_rows)."""
+        insert_rows(self.env, self._table, [
+            dict(vals, is_unclassified=vals["reason"].startswith(UNCLASSIFIED_PREFIX)) for vals in vals_list])
+        if vals_list:
+            self.env["stock.move"].invalidate_model(["inventory_event_ids"])
 
     def write(self, vals):
         raise UserError(_(

@@ -3,7 +3,7 @@
 Stock operations only mark the moves they touch (``_mark_dirty``). Right before the
 transaction commits (``cr.precommit``), every marked move is classified once, in one
 batch: what quantities it holds in which state (its *claim*), compared with the claim
-recorded last time. The difference becomes events, created with one ``create``. So a
+recorded last time. The difference becomes events, appended with one INSERT. So a
 validation of 50 moves costs a handful of queries, a rolled-back operation leaves no
 event, and a committed one always has its events.
 """
@@ -15,8 +15,8 @@ from odoo.tools import SQL, float_is_zero, float_round
 
 from ..const import INVENTORY_STATE_ORDER, UNCLASSIFIED_PREFIX
 
-
 DIRTY_KEY = "stock_quickbooks_sync.dirty_moves"
+POSITIONS_KEY = "stock_quickbooks_sync.warehouse_positions"
 PENDING_STATES = ("waiting", "confirmed", "partially_available", "assigned")
 VENDOR_STATES = ("ordered", "in_transit")
 
@@ -54,8 +54,19 @@ class StockInventoryTracker(models.AbstractModel):
     def _warehouse_positions(self, companies):
         """Map ``parent_path`` of each warehouse's special locations to the state of goods inside.
 
+        Read once per transaction: the ledger and the outbox both classify locations right
+        before commit, and a warehouse is not reconfigured in the middle of a stock operation.
+
         :returns: list of (parent_path, state), longest path first
         """
+        cache = self.env.cr.precommit.data.setdefault(POSITIONS_KEY, {})
+        key = tuple(sorted(companies.ids))
+        if key not in cache:
+            cache[key] = self._read_warehouse_positions(companies)
+        return cache[key]
+
+    @api.model
+    def _read_warehouse_positions(self, companies):
         positions = []
         for wh in self.env["stock.warehouse"].with_context(active_test=False).search(
                 [("company_id", "in", companies.ids)]):
@@ -100,10 +111,13 @@ class StockInventoryTracker(models.AbstractModel):
                              location=location.display_name, usage=usage))
 
     @api.model
-    def _location_state(self, location):
-        """State of goods sitting in ``location``, or None when no state describes them."""
+    def _location_state(self, location, positions):
+        """State of goods sitting in ``location``, or None when no state describes them.
+
+        :param positions: ``_warehouse_positions`` of the location's company, computed once per batch
+        """
         try:
-            return self._position(location, self._warehouse_positions(location.company_id))
+            return self._position(location, positions)
         except Unclassified:
             return None
 
@@ -318,7 +332,8 @@ class StockInventoryTracker(models.AbstractModel):
             rounding = move.product_id.uom_id.rounding
             for from_state, to_state, lot, qty, kind in self._pair(old, new, rounding):
                 if kind == "take":
-                    from_state = self._origin_state(move, positions)
+                    # the goods were where the move found them (None: they were not ours)
+                    from_state = self._location_state(move.location_id, positions)
                 elif kind == "release":
                     to_state = self._release_state(move, positions)
                 for hop_from, hop_to in self._expand(from_state, to_state, move.location_id.usage):
@@ -349,13 +364,6 @@ class StockInventoryTracker(models.AbstractModel):
             SQL(", ").join(SQL("(%s, %s, %s)", *row) for row in updates)))
         moves.invalidate_recordset(["inventory_state", "inventory_claim"])
 
-    @api.model
-    def _origin_state(self, move, positions):
-        """State the goods had before a move took hold of them (None: they were not ours)."""
-        try:
-            return self._position(move.location_id, positions)
-        except Unclassified:
-            return None
 
     @api.model
     def _release_state(self, move, positions):

@@ -53,8 +53,8 @@ class StockValuationLayer(models.Model):
             return "adjustment"
         return "other"
 
-    def _qbo_stock_role(self, location):
-        position = self.env["stock.inventory.tracker"]._location_state(location)
+    def _qbo_stock_role(self, location, positions):
+        position = self.env["stock.inventory.tracker"]._location_state(location, positions)
         return "inventory_quality_hold" if position in HOLD_STATES else "inventory"
 
     def _qbo_accounting_lines(self):
@@ -65,6 +65,7 @@ class StockValuationLayer(models.Model):
         :rtype: list
         """
         lines = []
+        positions = self.env["stock.inventory.tracker"]._warehouse_positions(self.company_id)
         for layer in self:
             event = layer._qbo_event()
             if event == "dropship" and layer.value < 0:
@@ -72,7 +73,8 @@ class StockValuationLayer(models.Model):
             first, second = EVENT_ROLES.get(event, ("inventory", "inventory_adjustment"))
             move = layer.stock_move_id
             if first == "stock":
-                first = layer._qbo_stock_role(move.location_dest_id if layer.value >= 0 else move.location_id)
+                first = layer._qbo_stock_role(
+                    move.location_dest_id if layer.value >= 0 else move.location_id, positions)
             common = {
                 "product_id": layer.product_id.id,
                 "quantity": abs(layer.quantity) or False,

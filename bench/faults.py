@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Fault campaign: postings drained by the cron while the QBO emulator injects faults and workers get killed.
+
+    python3 bench/faults.py                        # 10,000 postings (one-line transfers), seeded faults
+    python3 bench/faults.py --postings 500         # a quick run
+    python3 bench/faults.py --fault 500=0.2 --fault drop=0.1 --seed 3 --crashes 5
+
+Same setup as bench/posting.py (throwaway cluster, one database with the addon, the emulator in
+its own process with QuickBooks' limits and a time scale, the company connected through the real
+OAuth flow and every role mapped). Then the emulator is told to inject faults with seeded
+probabilities (401 expired token, 429 throttle, 500, 503, slow answer past the client's timeout,
+and drop: committed in QBO, then the connection closed without an answer), and the outbox is
+drained by worker processes running ``qbo.posting._cron_drain``:
+
+- the first ``--crashes`` workers are killed with SIGKILL at a random moment of their drain: the
+  real "crash between QBO's commit and Odoo's commit" (a batch QBO booked whose answer Odoo never
+  recorded, a claimed lease never released);
+- the next worker resumes and drains until every posting is posted or blocked.
+
+Between cron runs a worker makes waiting rows due: it sets ``next_try`` of failed rows and clears
+the ``lease_until`` of rows a killed worker held. In production those waits are the retry
+back-off (1 minute to a day) and the 10-minute lease that protects a row another poster may still
+be sending; here only one worker runs at a time, the dead one's leases protect nothing, and the
+campaign must end in minutes. What the cron decides is unchanged: a row flagged ``needs_lookup``
+is still looked up by DocNumber before any resend, the failure count still blocks a row after
+12 attempts, and a 429 still pauses the worker's RateLimiter as QBO asks.
+
+At the end, faults are switched off and every journal entry is read back from QBO by DocNumber:
+lost = postings neither posted nor blocked with a reason (or posted but absent from QBO) — goal 0;
+duplicates = DocNumbers with more than one entry — goal 0. Printed: faults injected per kind
+(emulator counters), postings hit by a fault (attempts logged), adoptions after ambiguous
+failures, crashes, cron runs, blocked postings grouped by reason.
+
+With 30 entries per batch call, one injected fault hits up to 30 postings; ~10,000 postings need
+only ~340 batch calls, so the count of faulted calls stays in the hundreds while the count of
+postings hit by a fault is in the thousands. Both are printed.
+
+Not a test: it prints a table. Needs Odoo 18 importable (or ODOO_PATH) and PostgreSQL server binaries.
+"""
+import argparse
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _odoo_bench import registry_cursor, worker_command  # noqa: E402 - bench/ is not a package
+from posting import WORKERS, Bench, states, use_scaled_limiter, worker_main  # noqa: E402
+
+DEFAULT_FAULTS = ("401=0.05", "429=0.02", "500=0.08", "503=0.06", "slow=0.02", "drop=0.08")
+CLIENT_TIMEOUT = 3  # seconds: the connection's timeout; the emulator's "slow" answers after SLOW_SECONDS
+SLOW_SECONDS = 4
+
+
+# ----------------------------------------------------------------------------------------------- worker side
+def make_due(env):
+    """Failed rows due now, and leases of killed workers released (only one worker runs at a time)."""
+    env.cr.execute("""UPDATE qbo_posting SET next_try = NULL, lease_until = NULL
+                       WHERE state IN ('to_post', 'failed') AND (next_try IS NOT NULL OR lease_until IS NOT NULL)""")
+    made_due = env.cr.rowcount
+    env.cr.commit()
+    return made_due
+
+
+def reconnect(env, connection):
+    """What the accountant does when the dashboard says "Reconnect Needed": connect again, retry what it blocked.
+
+    An injected 401 on the call retried right after a token refresh reads as a lost authorization:
+    the cron blocks the batch (reason: sign-in refused) and stops posting for the company.
+    """
+    from odoo.addons.stock_quickbooks_sync.tests.qbo_common import QboEmulatorMixin  # noqa: PLC0415
+
+    QboEmulatorMixin._qbo_connect(connection)  # consent page, code, tokens; then the connection check
+    env.cr.commit()
+    if connection.state != "connected":
+        return 0  # the connection check itself drew a fault: again before the next run
+    env["qbo.posting"]._qbo_requeue_blocked(env.company, ["reauth"])
+    env.cr.commit()
+    return 1
+
+
+def campaign_drain_worker(db, port, paths, time_scale, max_seconds):
+    """Cron runs until no posting is left to post; prints one progress line per run (the driver may kill it)."""
+    with registry_cursor(db, port, paths) as env:
+        use_scaled_limiter(env, time_scale)
+        posting = env["qbo.posting"]
+        connection = env.company.sudo().qbo_connection_id
+        # Rows a killed worker left leased: claimed, maybe sent, their outcome never committed.
+        env.cr.execute("""SELECT count(*), count(*) FILTER (WHERE needs_lookup) FROM qbo_posting
+                           WHERE state IN ('to_post', 'failed') AND lease_until IS NOT NULL""")
+        left_leased, left_sent = env.cr.fetchone()
+        print(json.dumps({"draining": True, "left_leased": left_leased, "left_sent": left_sent}), flush=True)
+        started = time.perf_counter()
+        runs = reconnects = 0
+        while time.perf_counter() - started < max_seconds:
+            if connection.state != "connected":
+                reconnects += reconnect(env, connection)
+            made_due = make_due(env)
+            runs += 1
+            posting._cron_drain()
+            env.cr.commit()
+            env.invalidate_all()
+            left = posting.search_count([("state", "in", ("to_post", "failed"))])
+            print(json.dumps({"run": runs, "made_due": made_due, "left": left}), flush=True)
+            if not left:
+                break
+        return {"runs": runs, "reconnects": reconnects, "left_leased": left_leased, "left_sent": left_sent, "elapsed": time.perf_counter() - started,
+                "states": states(env)}
+
+
+def attempts_worker(db, port, paths):
+    with registry_cursor(db, port, paths) as env:
+        rows = env["qbo.posting.attempt"]._read_group([], ["outcome", "error_kind"], ["__count"])
+        adopted = env["qbo.posting"].search_count([("adopted", "=", True)])
+        return {"attempts": [[outcome, kind or "", count] for outcome, kind, count in rows], "adopted": adopted}
+
+
+WORKERS.update(campaign_drain=campaign_drain_worker, attempts=attempts_worker)
+
+
+# ----------------------------------------------------------------------------------------------- driver side
+def crash_run(bench, rng, max_seconds):
+    """Start a drain worker and SIGKILL it 0.5-4 s into its drain; returns (killed mid-run, cron runs seen)."""
+    cmd, env = worker_command(bench.script, bench.source, bench.spec(
+        "campaign_drain", time_scale=bench.args.time_scale, max_seconds=max_seconds))
+    process = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    runs = 0
+    try:
+        line = process.stdout.readline()  # {"draining": true} once the registry is loaded
+        if not line:
+            return False, runs
+        found = json.loads(line)
+        print(f"  worker found {found['left_leased']} rows leased by a killed worker, {found['left_sent']} of them "
+              f"maybe in QBO (needs_lookup)", flush=True)
+        time.sleep(rng.uniform(0.5, 4.0))
+        killed = process.poll() is None
+        if killed:
+            process.send_signal(signal.SIGKILL)
+        for line in process.stdout:
+            runs += '"run"' in line
+        return killed, runs
+    finally:
+        process.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postings", type=int, default=10_000, help="postings to drain (10,000)")
+    parser.add_argument("--lines", type=int, default=1, help="lines per transfer, one posting each (1)")
+    parser.add_argument("--time-scale", type=float, default=10.0,
+                        help="QBO seconds per real second in the emulator and the worker's limiter (10)")
+    parser.add_argument("--fault", action="append", metavar="KIND=PROB",
+                        help="fault probability per API call; kinds 401, 429, 500, 503, slow, drop "
+                             f"(default {' '.join(DEFAULT_FAULTS)})")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the emulator's faults and of the kill times (7)")
+    parser.add_argument("--crashes", type=int, default=3, help="drain workers killed with SIGKILL mid-run (3)")
+    parser.add_argument("--max-seconds", type=float, default=3600, help="give up a drain after this (3600)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker_main(args.worker)
+    args.events = args.postings * args.lines
+    faults = args.fault or list(DEFAULT_FAULTS)
+    rng = random.Random(args.seed)
+
+    with Bench(args, "sqs-faults-", __file__) as bench:
+        setup = bench.setup(timeout=CLIENT_TIMEOUT)
+        emulator = bench.emulator
+        before = emulator.counters()
+        emulator.admin("POST", "/_emulator/faults", {
+            "probabilities": dict(fault.split("=", 1) for fault in faults), "seed": args.seed,
+            "slow_seconds": SLOW_SECONDS})
+        print(f"fault campaign: {' '.join(faults)}, seed {args.seed}, {args.crashes} killed workers ...", flush=True)
+        started = time.perf_counter()
+        kills, crash_runs = 0, 0
+        for number in range(args.crashes):
+            killed, runs = crash_run(bench, rng, args.max_seconds)
+            kills += killed
+            crash_runs += runs
+            print(f"  worker {number + 1}: {'killed with SIGKILL' if killed else 'finished before the kill'} "
+                  f"after {runs} cron run(s)", flush=True)
+        final = bench.run("campaign_drain", time_scale=args.time_scale, max_seconds=args.max_seconds)
+        elapsed = time.perf_counter() - started
+        after = emulator.counters()
+        emulator.admin("POST", "/_emulator/faults/clear")
+        verify = bench.run("verify")
+        attempts = bench.run("attempts")
+
+    injected = {kind: after["faults_injected"].get(kind, 0) - before["faults_injected"].get(kind, 0)
+                for kind in ("401", "429", "500", "503", "slow", "drop")}
+    hit = sum(count for outcome, _kind, count in attempts["attempts"] if outcome != "posted" and outcome != "adopted")
+    posted = verify["states"].get("posted", 0)
+    blocked = verify["states"].get("blocked", 0)
+    print()
+    print(f"Fault campaign over {verify['postings']:,} postings, time scale {args.time_scale:g}, seed {args.seed}")
+    print("-" * 100)
+    rows = [
+        ("faults injected by the emulator (API calls), total", f"{sum(injected.values()):,}"),
+        ("  by kind", ", ".join(f"{kind} {count}" for kind, count in injected.items())),
+        ("HTTP 429 answers (injected and real)", str(after["http_429"] - before["http_429"])),
+        ("API calls served (batch calls)", "%s (%s)" % (format(after["requests"] - before["requests"], ","),
+                                                        format(after["batch_requests"] - before["batch_requests"],
+                                                               ","))),
+        ("postings hit by a fault (attempts not posted)", f"{hit:,}"),
+        ("attempts by outcome / error kind", "; ".join(f"{o} {k or '-'} {c:,}" for o, k, c in attempts["attempts"])),
+        ("adopted (found in QBO after an ambiguous failure)", f"{attempts['adopted']:,}"),
+        ("workers killed with SIGKILL mid-drain", f"{kills} of {args.crashes}"),
+        ("cron runs (killed workers + last worker)", f"{crash_runs} + {final['runs']}"),
+        ("reconnects after 'Reconnect Needed' (last worker)", str(final["reconnects"])),
+        ("last worker found leased by the killed one (maybe in QBO)", f"{final['left_leased']} ({final['left_sent']})"),
+        ("campaign elapsed, real seconds", f"{elapsed:.1f}"),
+        ("posted", f"{posted:,}"),
+        ("blocked, with a reason", f"{blocked - verify['blocked_without_reason']:,}"),
+        ("entries in QBO (read back by DocNumber)", f"{verify['entries']:,}"),
+        ("lost (goal 0)", str(verify["lost"])),
+        ("duplicates in QBO: DocNumbers with > 1 entry (goal 0)", str(verify["duplicates"])),
+        ("posted with a QBO Id other than QBO's", str(verify["wrong_qbo_id"])),
+        ("in QBO but not posted in Odoo", str(verify["in_qbo_not_posted"])),
+        ("entries in QBO with a DocNumber of no posting", str(verify["not_ours"])),
+    ]
+    for label, value in rows:
+        print(f"{label:<56} {value:>43}")
+    print("-" * 100)
+    if verify["blocked_reasons"]:
+        print("blocked, by reason:")
+        for reason, count in sorted(verify["blocked_reasons"].items(), key=lambda item: -item[1]):
+            print(f"  {count:>6}  {reason}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
