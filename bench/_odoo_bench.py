@@ -110,3 +110,14 @@ def registry_cursor(db, port, paths):
     registry = odoo.modules.registry.Registry(db)
     with registry.cursor() as cr:
         yield api.Environment(cr, odoo.SUPERUSER_ID, {})
+
+
+def print_rows(rows, blocked_reasons):
+    """The benchmarks' table body: one labelled figure a line, then blocked postings by reason."""
+    for label, value in rows:
+        print(f"{label:<56} {value:>43}")
+    print("-" * 100)
+    if blocked_reasons:
+        print("blocked, by reason:")
+        for reason, count in sorted(blocked_reasons.items(), key=lambda item: -item[1]):
+            print(f"  {count:>6}  {reason}")

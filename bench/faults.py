@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _odoo_bench import registry_cursor, worker_command  # noqa: E402 - bench/ is not a package
+from _odoo_bench import print_rows, registry_cursor, worker_command  # noqa: E402 - bench/ is not a package
 from posting import WORKERS, Bench, states, use_scaled_limiter, worker_main  # noqa: E402
 
 DEFAULT_FAULTS = ("401=0.05", "429=0.02", "500=0.08", "503=0.06", "slow=0.02", "drop=0.08")
@@ -221,13 +221,7 @@ def main():
         ("in QBO but not posted in Odoo", str(verify["in_qbo_not_posted"])),
         ("entries in QBO with a DocNumber of no posting", str(verify["not_ours"])),
     ]
-    for label, value in rows:
-        print(f"{label:<56} {value:>43}")
-    print("-" * 100)
-    if verify["blocked_reasons"]:
-        print("blocked, by reason:")
-        for reason, count in sorted(verify["blocked_reasons"].items(), key=lambda item: -item[1]):
-            print(f"  {count:>6}  {reason}")
+    print_rows(rows, verify["blocked_reasons"])
     return 0
 
 

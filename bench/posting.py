@@ -49,7 +49,8 @@ import requests
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from _odoo_bench import (  # noqa: E402 - bench/ is not a package
-    ADDON, BASE_MODULES, addons_paths, install, odoo_source, registry_cursor, run_worker, throwaway_cluster)
+    ADDON, BASE_MODULES, addons_paths, install, odoo_source, print_rows, registry_cursor, run_worker,
+    throwaway_cluster)
 
 DB = "posting"
 LINES = 5
@@ -324,13 +325,7 @@ def print_posting_table(args, setup, drained, counters, verify):
     print()
     print(f"Posting cron drain into the QBO emulator, time scale {scale:g} (1 real second = {scale:g} QBO seconds)")
     print("-" * 100)
-    for label, value in rows:
-        print(f"{label:<56} {value:>43}")
-    print("-" * 100)
-    if verify["blocked_reasons"]:
-        print("blocked, by reason:")
-        for reason, count in sorted(verify["blocked_reasons"].items(), key=lambda item: -item[1]):
-            print(f"  {count:>6}  {reason}")
+    print_rows(rows, verify["blocked_reasons"])
     print("picking hot path with the addon (outbox rows included) vs plain Odoo: run "
           "python3 bench/picking_overhead.py (goal <= 1.05)")
 

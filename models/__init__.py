@@ -30,3 +30,7 @@ from . import res_company
 from . import res_config_settings
 from . import crm_team
 from . import stock_warehouse
+from . import qbo_posting_correction
+from . import qbo_reconciliation
+from . import qbo_reconciliation_line
+from . import qbo_close_readiness

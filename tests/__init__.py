@@ -10,3 +10,4 @@ from . import test_qbo_account_mapping
 from . import test_posting_sync
 from . import test_landed_cost_estimate
 from . import test_qbo_dashboard
+from . import test_reconciliation

@@ -1,3 +1,4 @@
 from . import stock_return_picking
 from . import qbo_posting_skip
 from . import qbo_posting_redate
+from . import qbo_reconciliation_accept

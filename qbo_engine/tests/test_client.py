@@ -10,6 +10,7 @@ import requests
 import responses
 from quickbooks.objects.account import Account
 
+from fault_bodies import THROTTLE_XML
 from qbo_engine.auth import TokenSet
 from qbo_engine.client import BatchItemResult, QboClient, batch_request_id, parse_trial_balance
 from qbo_engine.errors import ErrorKind, QboError, ReconnectNeeded
@@ -21,15 +22,6 @@ REALM = '9130'
 API = BASE + '/v3/company/' + REALM
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 
-THROTTLE_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<IntuitResponse time="2024-05-01T05:00:00.000-07:00" xmlns="http://schema.intuit.com/finance/v3">
-    <Fault type="SERVICE">
-        <Error code="3001">
-            <Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>
-            <Detail>The request limit was reached.  Try again later</Detail>
-        </Error>
-    </Fault>
-</IntuitResponse>"""
 AUTH_401 = {"warnings": None, "intuitObject": None,
             "fault": {"error": [{"message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
                                  "detail": "Token expired", "code": "3200", "element": None}],

@@ -9,6 +9,7 @@ import requests
 from intuitlib.exceptions import AuthClientError
 from quickbooks.exceptions import QuickbooksException, ValidationException
 
+from fault_bodies import THROTTLE_XML
 from qbo_engine.errors import (
     ErrorKind,
     QboError,
@@ -19,17 +20,6 @@ from qbo_engine.errors import (
     parse_faults,
     parse_retry_after,
 )
-
-# The throttle reply: XML even when the client asked for JSON, no Retry-After header.
-THROTTLE_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<IntuitResponse time="2017-07-30T22:45:22.933-07:00" xmlns="http://schema.intuit.com/finance/v3">
-    <Fault type="SERVICE">
-        <Error code="3001">
-            <Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>
-            <Detail>The request limit was reached.  Try again later</Detail>
-        </Error>
-    </Fault>
-</IntuitResponse>"""
 
 # The gateway's 401: lower-case envelope.
 AUTH_401_JSON = json.dumps({

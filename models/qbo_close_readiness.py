@@ -1,0 +1,163 @@
+"""Month-end close readiness of one company: what still stands between Odoo's month and QuickBooks' month.
+
+Each item is a count and an amount; the month is ready only when every item is zero or explained.
+A posting is explained when a person accepted its finding in the month's reconciliation; a skipped
+posting carries its own reason and is not counted.
+"""
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+
+GRNI_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
+
+
+class QboCloseReadiness(models.TransientModel):
+    _name = "qbo.close.readiness"
+    _description = "QuickBooks Month-End Close Readiness"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    month = fields.Date(required=True, default=lambda self: fields.Date.context_today(self).replace(day=1),
+                        help="Any day of the month to close.")
+    date_from = fields.Date(compute="_compute_items")
+    date_to = fields.Date(compute="_compute_items")
+    reconciliation_id = fields.Many2one("qbo.reconciliation", "Reconciliation", compute="_compute_items",
+                                        help="The latest finished run covering the whole month.")
+    unposted_count = fields.Integer("Not Yet Posted", compute="_compute_items")
+    unposted_amount = fields.Monetary(compute="_compute_items")
+    failed_count = fields.Integer("Failed", compute="_compute_items")
+    failed_amount = fields.Monetary(compute="_compute_items")
+    blocked_count = fields.Integer("Blocked", compute="_compute_items")
+    blocked_amount = fields.Monetary(compute="_compute_items")
+    grni_0_30 = fields.Monetary("GRNI 0–30 Days", compute="_compute_items")
+    grni_31_60 = fields.Monetary("GRNI 31–60 Days", compute="_compute_items")
+    grni_61_90 = fields.Monetary("GRNI 61–90 Days", compute="_compute_items")
+    grni_over_90 = fields.Monetary("GRNI Over 90 Days", compute="_compute_items",
+                                   help="Received, not billed for more than 90 days at month end: chase the bill.")
+    grni_over_90_count = fields.Integer("Purchase Lines Over 90 Days", compute="_compute_items")
+    estimated_count = fields.Integer("Landed Costs Still Estimated", compute="_compute_items")
+    estimated_amount = fields.Monetary(compute="_compute_items")
+    hand_typed_count = fields.Integer("Typed by Hand in Synced Accounts", compute="_compute_items")
+    hand_typed_amount = fields.Monetary(compute="_compute_items")
+    difference_count = fields.Integer("Open Findings", compute="_compute_items")
+    difference = fields.Monetary("Reconciliation Difference", compute="_compute_items",
+                                 help="Sum of |QuickBooks - Odoo| over the open findings of the reconciliation.")
+    unposted_ok = fields.Boolean(compute="_compute_items")
+    failed_ok = fields.Boolean(compute="_compute_items")
+    blocked_ok = fields.Boolean(compute="_compute_items")
+    grni_ok = fields.Boolean(compute="_compute_items")
+    estimated_ok = fields.Boolean(compute="_compute_items")
+    hand_typed_ok = fields.Boolean(compute="_compute_items")
+    difference_ok = fields.Boolean(compute="_compute_items")
+    ready = fields.Boolean(compute="_compute_items")
+
+    @api.depends("company_id", "month")
+    def _compute_items(self):
+        for readiness in self:
+            readiness.update(readiness._qbo_items())
+
+    def _qbo_items(self):
+        self.ensure_one()
+        company = self.company_id
+        start = (self.month or fields.Date.context_today(self)).replace(day=1)
+        end = start + relativedelta(months=1) - timedelta(days=1)
+        run = self.env["qbo.reconciliation"].search([
+            ("company_id", "=", company.id), ("state", "=", "done"), ("date_from", "<=", start),
+            ("date_to", ">=", end)], order="run_date desc, id desc", limit=1)
+        values = {"date_from": start, "date_to": end, "reconciliation_id": run.id}
+        values.update(self._qbo_posting_items(company, end, run))
+        values.update(self._qbo_grni_items(company, end))
+        values.update(self._qbo_estimate_items(company, end))
+        Line = self.env["qbo.reconciliation.line"]
+        [[hand_count, hand_amount]] = Line._read_group(
+            [("reconciliation_id", "=", run.id), ("kind", "=", "hand_typed"), ("state", "=", "open")],
+            [], ["__count", "abs_difference:sum"])
+        [[open_count, open_difference]] = Line._read_group(
+            [("reconciliation_id", "=", run.id), ("state", "=", "open")], [], ["__count", "abs_difference:sum"])
+        values.update(hand_typed_count=hand_count, hand_typed_amount=hand_amount or 0.0,
+                      difference_count=open_count, difference=open_difference or 0.0)
+        # Without a finished run covering the month, nothing says QuickBooks agrees: not ready.
+        values.update(
+            unposted_ok=not values["unposted_count"], failed_ok=not values["failed_count"],
+            blocked_ok=not values["blocked_count"], grni_ok=not values["grni_over_90_count"],
+            estimated_ok=not values["estimated_count"], hand_typed_ok=bool(run) and not hand_count,
+            difference_ok=bool(run) and not open_count)
+        values["ready"] = all(values[name] for name in (
+            "unposted_ok", "failed_ok", "blocked_ok", "grni_ok", "estimated_ok", "hand_typed_ok", "difference_ok"))
+        return values
+
+    @api.model
+    def _qbo_posting_items(self, company, end, run):
+        """Postings dated up to month end that have not reached QuickBooks, unless their finding was accepted."""
+        explained = self.env["qbo.reconciliation.line"]._read_group(
+            [("reconciliation_id", "=", run.id), ("state", "=", "accepted"), ("posting_id", "!=", False)],
+            ["posting_id"])
+        groups = dict((state, (count, amount)) for state, count, amount in self.env["qbo.posting"]._read_group(
+            [("company_id", "=", company.id), ("date", "<=", end), ("state", "in", ("draft", "to_post", "failed", "blocked")),
+             ("id", "not in", [posting.id for [posting] in explained])],
+            ["state"], ["__count", "amount:sum"]))
+        waiting = [groups.get(state, (0, 0.0)) for state in ("draft", "to_post")]
+        return {
+            "unposted_count": sum(count for count, _amount in waiting),
+            "unposted_amount": sum(amount for _count, amount in waiting),
+            "failed_count": groups.get("failed", (0, 0.0))[0], "failed_amount": groups.get("failed", (0, 0.0))[1],
+            "blocked_count": groups.get("blocked", (0, 0.0))[0], "blocked_amount": groups.get("blocked", (0, 0.0))[1],
+        }
+
+    @api.model
+    def _qbo_grni_items(self, company, end):
+        """Goods received and not billed, aged from the order's first receipt to month end.
+
+        Value: (received - billed) x unit price of purchase lines of storable products, as they stand now.
+        """
+        lines = self.env["purchase.order.line"].search_fetch([
+            ("company_id", "=", company.id), ("product_id.is_storable", "=", True), ("order_id.state", "in", ("purchase", "done")),
+            ("order_id.effective_date", "<=", fields.Datetime.to_datetime(end) + timedelta(days=1)),
+        ], ["qty_received", "qty_invoiced", "price_unit", "order_id", "currency_id"])
+        buckets = dict.fromkeys(GRNI_BUCKETS, 0.0)
+        over_90 = 0
+        for line in lines.filtered(lambda l: l.qty_received > l.qty_invoiced):
+            age = (end - line.order_id.effective_date.date()).days
+            value = line.currency_id._convert((line.qty_received - line.qty_invoiced) * line.price_unit,
+                                              company.currency_id, company, end)
+            bucket = next(b for b in GRNI_BUCKETS if age >= b[0] and (b[1] is None or age <= b[1]))
+            buckets[bucket] += value
+            over_90 += bucket[1] is None
+        return {"grni_0_30": buckets[GRNI_BUCKETS[0]], "grni_31_60": buckets[GRNI_BUCKETS[1]],
+                "grni_61_90": buckets[GRNI_BUCKETS[2]], "grni_over_90": buckets[GRNI_BUCKETS[3]],
+                "grni_over_90_count": over_90}
+
+    @api.model
+    def _qbo_estimate_items(self, company, end):
+        """Validated estimate landed costs of purchase orders that have no actual cost applied yet."""
+        actual = self.env["landed.cost.actual"]._read_group(
+            [("company_id", "=", company.id), ("state", "=", "applied")], ["purchase_id"])
+        [[count, amount]] = self.env["stock.landed.cost"]._read_group(
+            [("company_id", "=", company.id), ("is_estimate", "=", True), ("state", "=", "done"),
+             ("date", "<=", end), ("purchase_id", "not in", [order.id for [order] in actual])],
+            [], ["__count", "amount_total:sum"])
+        return {"estimated_count": count, "estimated_amount": amount or 0.0}
+
+    # ----------------------------------------------------------------- actions
+    def action_run_reconciliation(self):
+        """Reconcile the month now; the items above recompute from the new run."""
+        self.ensure_one()
+        run = self.env["qbo.reconciliation"].create({
+            "company_id": self.company_id.id, "date_from": self.date_from, "date_to": self.date_to})
+        run._qbo_run()
+        return self._qbo_reopen()
+
+    def action_refresh(self):
+        return self._qbo_reopen()
+
+    def _qbo_reopen(self):
+        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id, "view_mode": "form",
+                "target": "current", "name": _("Close Readiness")}
+
+    def action_open_reconciliation(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_window", "res_model": "qbo.reconciliation", "res_id": self.reconciliation_id.id,
+                "view_mode": "form"}

@@ -1,0 +1,393 @@
+"""Three-way reconciliation of one company over a period: valuation layers, postings, QuickBooks.
+
+A run reads QuickBooks once (entries by DocNumber, change data capture for deletions, the
+period's entries for hand-typed ones, TrialBalance for balances) and records one finding per
+account role, day and cause (see qbo.reconciliation.line for what each amount is). Postings are
+never changed here: a repost or a correction is a new posting.
+"""
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..const import ACCOUNT_ROLES
+from ..qbo_engine.builder import DimensionMissing, MappingMissing, NothingToPost, UnbalancedEntry
+from ..qbo_engine.errors import QboError
+from ..qbo_engine.reconcile import DELETED, EDITED, MISSING, UNEXPECTED, Reconciler, compare_entries, find_unexpected
+from ..qbo_engine.schemas import LINE_DETAIL_TYPE
+
+RUN_STATES = [("draft", "Draft"), ("done", "Done"), ("error", "Error")]
+UNPOSTED_KINDS = {"draft": "not_posted", "to_post": "not_posted", "failed": "failed", "blocked": "blocked"}
+# QuickBooks keeps 30 days of change data capture.
+CDC_DAYS = 29
+# Balance-sheet roles: their TrialBalance balance is cumulative, so it compares with all postings to date.
+BALANCE_ROLES = ("inventory", "inventory_in_transit", "inventory_quality_hold", "grni", "accrued_landed_cost")
+ROLE_ORDER = {role: index for index, (role, _label) in enumerate(ACCOUNT_ROLES)}
+
+
+class QboReconciliation(models.Model):
+    _name = "qbo.reconciliation"
+    _description = "QuickBooks Reconciliation"
+    _inherit = ["mail.thread"]
+    _order = "date_to desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_from = fields.Date("From", required=True, default=lambda self: fields.Date.today().replace(day=1))
+    date_to = fields.Date("To (As Of)", required=True, default=fields.Date.context_today,
+                          help="Last day compared; QuickBooks balances are taken as of this day.")
+    state = fields.Selection(RUN_STATES, required=True, default="draft", readonly=True, tracking=True)
+    run_by_id = fields.Many2one("res.users", "Run By", readonly=True)
+    run_date = fields.Datetime(readonly=True)
+    error_message = fields.Text(readonly=True)
+    line_ids = fields.One2many("qbo.reconciliation.line", "reconciliation_id", "Findings", readonly=True)
+    entries_read = fields.Integer("QuickBooks Entries Read", readonly=True)
+    # Totals written at the end of a run and after each action (aggregated with _read_group).
+    finding_count = fields.Integer("Differences", readonly=True, help="Rows that are not matched.")
+    open_count = fields.Integer("Open", readonly=True)
+    not_posted_count = fields.Integer("Not Yet Posted", readonly=True)
+    failed_count = fields.Integer("Failed", readonly=True)
+    blocked_count = fields.Integer("Blocked", readonly=True)
+    edited_count = fields.Integer("Edited in QuickBooks", readonly=True)
+    deleted_count = fields.Integer("Deleted in QuickBooks", readonly=True)
+    hand_typed_count = fields.Integer("Typed by Hand", readonly=True)
+    rounding_count = fields.Integer("Rounding", readonly=True)
+    odoo_total = fields.Monetary("Odoo (Debits)", readonly=True, help="Debit amounts Odoo's books expect.")
+    posting_total = fields.Monetary("Posted (Debits)", readonly=True, help="Debit amounts Odoo recorded as sent.")
+    qbo_total = fields.Monetary("QuickBooks (Debits)", readonly=True, help="Debit amounts found in QuickBooks.")
+    difference = fields.Monetary(
+        "Open Difference", readonly=True,
+        help="Sum of |QuickBooks - Odoo| over open findings: zero when every difference is matched or explained.")
+    balance_summary = fields.Text(
+        "QuickBooks Balances", readonly=True,
+        help="TrialBalance as of the last day per balance-sheet role, next to the postings Odoo recorded as sent.")
+
+    @api.depends("company_id", "date_from", "date_to")
+    def _compute_name(self):
+        for run in self:
+            run.name = "%s · %s – %s" % (run.company_id.name or "", run.date_from or "", run.date_to or "")
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for run in self:
+            if run.date_from > run.date_to:
+                raise ValidationError(_("Reconciliation %(run)s ends before it starts: swap the dates.",
+                                        run=run.name))
+
+    # ----------------------------------------------------------------- actions
+    def action_run(self):
+        for run in self:
+            run._qbo_run()
+        return True
+
+    @api.model
+    def _cron_reconcile(self, with_commit=True, limiter=None):
+        """Daily: each connected company, from the first day of last month to today (month-end stays in view).
+
+        :param with_commit: commit after each company (False in tests)
+        """
+        today = fields.Date.context_today(self)
+        start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        companies = self.env["qbo.connection"].sudo().search([("state", "=", "connected")]).company_id
+        for company in companies:
+            run = self.sudo().create({"company_id": company.id, "date_from": start, "date_to": today})
+            run._qbo_run(with_commit=with_commit, limiter=limiter)
+            if with_commit:
+                self.env.cr.commit()  # one company's run never waits on the next company's QuickBooks
+
+    def _qbo_run(self, with_commit=True, limiter=None):
+        """Read QuickBooks and record the findings. A QuickBooks error marks the run, it does not raise."""
+        self.ensure_one()
+        if self.state == "done":
+            raise UserError(_("Reconciliation %(run)s already ran: create a new one to compare again.",
+                              run=self.name))
+        connection = self.company_id.sudo().qbo_connection_id
+        if not connection or connection.state != "connected":
+            raise UserError(_("%(company)s is not connected to QuickBooks: connect it in Settings → QuickBooks, "
+                              "then run the reconciliation again.", company=self.company_id.name))
+        try:
+            client = connection._qbo_client(limiter=limiter, with_commit=with_commit)
+            vals_list, entries_read, balances = self._qbo_findings(client)
+        except QboError as error:
+            self.write({"state": "error", "error_message": error.user_message or str(error),
+                        "run_by_id": self.env.uid, "run_date": fields.Datetime.now()})
+            self._qbo_note(_("QuickBooks could not be read: %(why)s", why=self.error_message))
+            return False
+        self._qbo_carry_decisions(vals_list)
+        self.env["qbo.reconciliation.line"].create(vals_list)
+        self.write({"state": "done", "error_message": False, "entries_read": entries_read,
+                    "balance_summary": balances, "run_by_id": self.env.uid, "run_date": fields.Datetime.now()})
+        self._qbo_update_totals()
+        return True
+
+    def _qbo_note(self, body):
+        for run in self:
+            run.message_post(body=body)
+
+    # ---------------------------------------------------------------- findings
+    def _qbo_findings(self, client):
+        """(line vals, entries read, balance summary) for this run; reads QuickBooks through ``client``."""
+        self.ensure_one()
+        company = self.company_id
+        Posting = self.env["qbo.posting"].sudo()
+        postings = Posting.search([("company_id", "=", company.id), ("date", ">=", self.date_from),
+                                   ("date", "<=", self.date_to), ("state", "!=", "skipped")], order="date, id")
+        role_sums = defaultdict(dict)
+        for posting, role, amount in self.env["qbo.posting.line"].sudo()._read_group(
+                [("posting_id", "in", postings.ids)], ["posting_id", "role"], ["amount:sum"]):
+            role_sums[posting][role] = amount
+
+        mapping, _dimensions = self.env["qbo.account.mapping"]._qbo_engine_mapping(company)
+        posted = postings.filtered(lambda p: p.state == "posted")
+        expected, posted_ids, account_roles = {}, {}, {}
+        for posting in posted:
+            try:
+                draft = posting._qbo_build_draft()
+                roles = {mapping.resolve(line.role, *_scope(line)).value: line.role for line in posting.line_ids}
+            except (MappingMissing, DimensionMissing, UnbalancedEntry, NothingToPost):
+                continue  # the mapping changed since: reported as such (below)
+            expected[posting.doc_number] = draft
+            posted_ids[posting.doc_number] = posting.qbo_id
+            account_roles[posting] = roles
+
+        reconciler = Reconciler(client)
+        found = reconciler.read_back(list(expected)) if expected else {}
+        since = max(datetime.combine(self.date_from, time.min), fields.Datetime.now() - timedelta(days=CDC_DAYS))
+        changed, deleted_ids = reconciler.changes_since(since)
+        in_period = reconciler.entries_between(self.date_from, self.date_to)
+        entries_read = sum(len(entries) for entries in found.values()) + len(changed) + len(in_period)
+        synced = self._qbo_synced_accounts(company)
+
+        compared = compare_entries(expected, found, posted_ids, deleted_ids)
+        findings = {f.doc_number: f for f in compared if f.kind in (EDITED, DELETED, MISSING)}
+        duplicates = [f for f in compared if f.kind == UNEXPECTED]
+        candidates = {str(e.get("Id")): e for e in changed + in_period
+                      if self.date_from.isoformat() <= (e.get("TxnDate") or "")[:10] <= self.date_to.isoformat()}
+        ours = set(postings.mapped("doc_number"))
+        hand_typed = find_unexpected(candidates.values(), ours, synced)
+        # A DocNumber of ours from outside the period is ours too, not typed by hand.
+        other_ours = set(Posting.search([("company_id", "=", company.id),
+                                         ("doc_number", "in", [f.doc_number for f in hand_typed if f.doc_number])
+                                         ]).mapped("doc_number"))
+        hand_typed = [f for f in hand_typed if f.doc_number not in other_ours]
+
+        vals_list = []
+        matched = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+        for posting in postings:
+            roles = role_sums[posting]
+            if posting.state != "posted":
+                vals_list += self._qbo_unposted_vals(posting, roles)
+                continue
+            finding = findings.get(posting.doc_number)
+            entry = _our_entry(found.get(posting.doc_number), posting.qbo_id)
+            qbo_roles = _amounts_by_role(entry, account_roles.get(posting, {})) if entry else {}
+            if finding is None and posting.doc_number not in expected:
+                finding_kind, detail = "edited", _(
+                    "%(doc)s cannot be compared: its roles no longer map to QuickBooks accounts. Fix the account "
+                    "mapping, then run the reconciliation again.", doc=posting.doc_number)
+            elif finding is None:
+                finding_kind, detail = None, None
+            else:
+                finding_kind = "edited" if finding.kind == EDITED else "deleted"
+                detail = finding.detail
+            rows = []
+            for role, amount in sorted(roles.items(), key=lambda item: ROLE_ORDER[item[0]]):
+                qbo = float(qbo_roles.get(role, 0.0))
+                rows.append((role, amount, qbo, posting.currency_id.round(qbo - amount)))
+            if finding_kind is None:
+                for role, amount, qbo, diff in rows:
+                    if posting.currency_id.is_zero(diff):
+                        matched[(role, posting.date)][0] += Decimal(str(amount))
+                        matched[(role, posting.date)][1] += Decimal(str(qbo))
+                        matched[(role, posting.date)][2] += 1
+                    else:
+                        vals_list.append(self._qbo_line_vals(
+                            posting, "rounding", role, amount, amount, qbo, _(
+                                "%(doc)s: QuickBooks holds %(qbo)s on %(role)s for %(amount)s in Odoo (the entry "
+                                "is rounded to the cent).", doc=posting.doc_number, qbo=qbo, role=role,
+                                amount=amount)))
+                continue
+            differing = [row for row in rows if not posting.currency_id.is_zero(row[3])] or rows[:1]
+            for role, amount, qbo, _diff in differing:
+                vals_list.append(self._qbo_line_vals(posting, finding_kind, role, amount, amount, qbo, detail,
+                                                     qbo_id=finding.qbo_id if finding else posting.qbo_id))
+
+        for (role, day), (odoo, qbo, count) in sorted(matched.items(), key=lambda i: (i[0][1], ROLE_ORDER[i[0][0]])):
+            vals_list.append({
+                "reconciliation_id": self.id, "kind": "matched", "state": False, "role": role, "day": day,
+                "odoo_amount": float(odoo), "posting_amount": float(odoo), "qbo_amount": float(qbo),
+                "difference": float(qbo - odoo),
+                "explanation": _("%(count)s posted entries match QuickBooks.", count=count)})
+        vals_list += self._qbo_hand_typed_vals(hand_typed + duplicates, candidates, found, mapping, company)
+        vals_list += self._qbo_layer_vals(company)
+        return vals_list, entries_read, self._qbo_balance_summary(reconciler, company)
+
+    def _qbo_line_vals(self, posting, kind, role, odoo, sent, qbo, explanation, qbo_id=None):
+        return {
+            "reconciliation_id": self.id, "kind": kind, "state": "open", "role": role, "day": posting.date,
+            "odoo_amount": odoo, "posting_amount": sent, "qbo_amount": qbo,
+            "difference": posting.currency_id.round(qbo - odoo), "explanation": explanation,
+            "posting_id": posting.id, "doc_number": posting.doc_number, "qbo_entry_id": qbo_id or posting.qbo_id,
+        }
+
+    def _qbo_unposted_vals(self, posting, roles):
+        """Postings that have not reached QuickBooks, one row per role: Odoo has them, QuickBooks does not."""
+        kind = UNPOSTED_KINDS[posting.state]
+        if kind == "not_posted":
+            why = _("%(posting)s is waiting to be sent to QuickBooks.", posting=posting.display_label)
+        elif kind == "failed":
+            why = _("%(posting)s failed and will retry at %(when)s: %(why)s", posting=posting.display_label,
+                    when=posting.next_try, why=posting.error_message)
+        else:
+            why = _("%(posting)s is blocked until a person acts: %(why)s", posting=posting.display_label,
+                    why=posting.error_message)
+        return [self._qbo_line_vals(posting, kind, role, amount, 0.0, 0.0, why)
+                for role, amount in sorted(roles.items(), key=lambda item: ROLE_ORDER[item[0]])]
+
+    def _qbo_hand_typed_vals(self, unexpected, candidates, found, mapping, company):
+        """Entries we did not post that touch a synced account: one row per entry and role."""
+        roles_by_account = self._qbo_account_roles(company)
+        by_id = dict(candidates)
+        for entries in found.values():
+            by_id.update((str(e.get("Id")), e) for e in entries)
+        vals_list = []
+        for finding in unexpected:
+            entry = by_id.get(finding.qbo_id)
+            if not entry:
+                continue
+            day = fields.Date.to_date((entry.get("TxnDate") or "")[:10]) or self.date_to
+            for role, amount in sorted(_amounts_by_role(entry, roles_by_account).items(),
+                                       key=lambda item: ROLE_ORDER[item[0]]):
+                vals_list.append({
+                    "reconciliation_id": self.id, "kind": "hand_typed", "state": "open", "role": role, "day": day,
+                    "odoo_amount": 0.0, "posting_amount": 0.0, "qbo_amount": float(amount),
+                    "difference": float(amount), "explanation": finding.detail,
+                    "doc_number": entry.get("DocNumber") or False, "qbo_entry_id": finding.qbo_id,
+                })
+        return vals_list
+
+    def _qbo_layer_vals(self, company):
+        """Valuation layers of the period that never reached the outbox (one row per day, Inventory role)."""
+        start = datetime.combine(self.date_from, time.min)
+        end = datetime.combine(self.date_to + timedelta(days=1), time.min)
+        groups = self.env["stock.valuation.layer"].sudo()._read_group(
+            [("company_id", "=", company.id), ("qbo_posting_id", "=", False), ("stock_landed_cost_id", "=", False),
+             ("create_date", ">=", start), ("create_date", "<", end), ("value", "!=", 0)],
+            ["create_date:day"], ["value:sum", "__count"])
+        return [{
+            "reconciliation_id": self.id, "kind": "not_posted", "state": "open", "role": "inventory",
+            "day": fields.Date.to_date(day), "odoo_amount": value, "posting_amount": 0.0, "qbo_amount": 0.0,
+            "difference": -value, "explanation": _(
+                "%(count)s valuation layer(s) of %(day)s worth %(value)s have no posting yet (the outbox is "
+                "written when the stock operation commits).", count=count, day=fields.Date.to_date(day), value=value),
+        } for day, value, count in groups]
+
+    @api.model
+    def _qbo_synced_accounts(self, company):
+        """QuickBooks ids of the accounts the company's mapping posts to."""
+        mappings = self.env["qbo.account.mapping"].sudo().search([("company_id", "=", company.id)])
+        return set(mappings.account_id.mapped("qbo_id"))
+
+    @api.model
+    def _qbo_account_roles(self, company):
+        """QuickBooks account id → role (the first role in ACCOUNT_ROLES order when several share an account)."""
+        roles = {}
+        mappings = self.env["qbo.account.mapping"].sudo().search([("company_id", "=", company.id)])
+        for mapping in mappings.sorted(lambda m: ROLE_ORDER[m.role]):
+            roles.setdefault(mapping.account_id.qbo_id, mapping.role)
+        return roles
+
+    def _qbo_balance_summary(self, reconciler, company):
+        """TrialBalance of the balance-sheet roles' accounts next to what Odoo recorded as posted to date."""
+        roles = self._qbo_account_roles(company)
+        accounts = [account for account, role in roles.items() if role in BALANCE_ROLES]
+        if not accounts:
+            return False
+        balances = reconciler.balances(self.date_to, accounts)
+        sent = dict(self.env["qbo.posting.line"].sudo()._read_group(
+            [("company_id", "=", company.id), ("posting_id.state", "=", "posted"),
+             ("posting_id.date", "<=", self.date_to), ("role", "in", BALANCE_ROLES)], ["role"], ["amount:sum"]))
+        labels = dict(self.env["qbo.reconciliation.line"]._fields["role"]._description_selection(self.env))
+        names = {a.qbo_id: a.name for a in self.env["qbo.account"].sudo().search(
+            [("company_id", "=", company.id), ("qbo_id", "in", accounts)])}
+        lines = []
+        for account in sorted(accounts, key=lambda a: ROLE_ORDER[roles[a]]):
+            lines.append(_("%(role)s (%(account)s): QuickBooks %(qbo)s, posted from Odoo %(sent)s", role=labels[roles[account]],
+                           account=names.get(account, account), qbo=balances.get(account, 0),
+                           sent=company.currency_id.round(sent.get(roles[account], 0.0))))
+        return "\n".join(lines)
+
+    def _qbo_carry_decisions(self, vals_list):
+        """A finding accepted or resolved in an earlier run stays so: the daily job does not reopen it."""
+        keyed = [vals for vals in vals_list if vals.get("state") == "open"]
+        if not keyed:
+            return
+        earlier = self.env["qbo.reconciliation.line"].search([
+            ("company_id", "=", self.company_id.id), ("state", "in", ("accepted", "resolved")),
+            ("reconciliation_id", "!=", self.id)], order="id")
+        decided = {(l.kind, l.posting_id.id, l.qbo_entry_id or False, l.role, l.day): l for l in earlier}
+        for vals in keyed:
+            key = (vals["kind"], vals.get("posting_id") or self.env["qbo.posting"].id, vals.get("qbo_entry_id") or False,
+                   vals["role"], vals["day"])
+            line = decided.get(key)
+            if line and line.state == "accepted" and line.currency_id.compare_amounts(line.difference, vals["difference"]) == 0:
+                vals.update(state="accepted", accepted_reason=line.accepted_reason,
+                            accepted_by_id=line.accepted_by_id.id, accepted_date=line.accepted_date)
+            elif line and line.state == "resolved":
+                vals.update(state="resolved", correction_posting_id=line.correction_posting_id.id)
+
+    # ------------------------------------------------------------------ totals
+    def _qbo_update_totals(self):
+        Line = self.env["qbo.reconciliation.line"].sudo()
+        for run in self:
+            domain = [("reconciliation_id", "=", run.id)]
+            counts = dict(Line._read_group(domain + [("kind", "!=", "matched")], ["kind"], ["__count"]))
+            [[open_count, open_difference]] = Line._read_group(
+                domain + [("state", "=", "open")], [], ["__count", "abs_difference:sum"])
+            [[odoo]] = Line._read_group(domain + [("odoo_amount", ">", 0)], [], ["odoo_amount:sum"])
+            [[sent]] = Line._read_group(domain + [("posting_amount", ">", 0)], [], ["posting_amount:sum"])
+            [[qbo]] = Line._read_group(domain + [("qbo_amount", ">", 0)], [], ["qbo_amount:sum"])
+            run.write({
+                "finding_count": sum(counts.values()), "open_count": open_count,
+                **{f"{kind}_count": counts.get(kind, 0) for kind in
+                   ("not_posted", "failed", "blocked", "edited", "deleted", "hand_typed", "rounding")},
+                "odoo_total": odoo or 0.0, "posting_total": sent or 0.0, "qbo_total": qbo or 0.0,
+                "difference": open_difference or 0.0,
+            })
+
+    def action_open_findings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("stock_quickbooks_sync.action_qbo_reconciliation_line")
+        action["domain"] = [("reconciliation_id", "=", self.id)]
+        action["context"] = {"search_default_needs_attention": 1}
+        return action
+
+
+def _scope(line):
+    """The mapping scope of a posting line, as the engine keys it (record ids as strings)."""
+    return (str(line.warehouse_id.id) if line.warehouse_id else None,
+            str(line.categ_id.id) if line.categ_id else None,
+            str(line.channel_id.id) if line.channel_id else None,
+            line.cost_type or None)
+
+
+def _our_entry(entries, qbo_id):
+    if not entries:
+        return None
+    return next((e for e in entries if str(e.get("Id")) == str(qbo_id)), entries[0])
+
+
+def _amounts_by_role(entry, account_roles):
+    """Signed amount (debit positive) per role of an entry's lines on accounts that map to a role."""
+    amounts = defaultdict(Decimal)
+    for line in entry.get("Line") or []:
+        detail = line.get(LINE_DETAIL_TYPE) or {}
+        role = account_roles.get(str((detail.get("AccountRef") or {}).get("value") or ""))
+        if role:
+            amount = Decimal(str(line.get("Amount", 0)))
+            amounts[role] += amount if detail.get("PostingType") == "Debit" else -amount
+    return dict(amounts)
