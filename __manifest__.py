@@ -1,6 +1,9 @@
 {
     "name": "Stock QuickBooks Sync",
     "summary": "Explicit inventory states, landed costs and exactly-once journal entries to QuickBooks Online",
+    # Plain text here keeps Odoo from rendering the Markdown README as reStructuredText.
+    "description": "Inventory states and ledger, landed cost capture, and journal entries posted to QuickBooks "
+                   "Online exactly once, with reconciliation. See README.md.",
     "version": "18.0.1.0.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",

@@ -113,3 +113,40 @@ LANDED_COST_SPLIT_METHODS = {
     "fixed_weight": "by_weight",
     "fixed_volume": "by_volume",
 }
+
+# QuickBooks connection (qbo.connection): where it points and how it stands.
+ENVIRONMENTS = [
+    ("sandbox", "Sandbox"),
+    ("production", "Production"),
+    ("custom", "Custom Address"),
+]
+CONNECTION_STATES = [
+    ("not_connected", "Not Connected"),
+    ("connected", "Connected"),
+    ("needs_reconnect", "Reconnect Needed"),
+    ("error", "Error"),
+]
+
+# QuickBooks dimensions cached per connection: sales channel -> class, warehouse -> department.
+DIMENSION_KINDS = [
+    ("class", "Class"),
+    ("department", "Department (Location)"),
+]
+
+# Reconciliation runs and their findings.
+RUN_STATES = [("draft", "Draft"), ("done", "Done"), ("error", "Error")]
+FINDING_KINDS = [
+    ("not_posted", "Not Yet Posted"),
+    ("failed", "Failed (will retry)"),
+    ("blocked", "Blocked"),
+    ("edited", "Edited in QuickBooks"),
+    ("deleted", "Deleted in QuickBooks"),
+    ("hand_typed", "Typed by Hand in QuickBooks"),
+    ("rounding", "Rounding"),
+    ("matched", "Matched"),
+]
+FINDING_STATES = [
+    ("open", "Open"),
+    ("accepted", "Accepted"),
+    ("resolved", "Resolved"),
+]

@@ -167,7 +167,7 @@ def main():
     rng = random.Random(args.seed)
 
     with Bench(args, "sqs-faults-", __file__) as bench:
-        setup = bench.setup(timeout=CLIENT_TIMEOUT)
+        bench.setup(timeout=CLIENT_TIMEOUT)
         emulator = bench.emulator
         before = emulator.counters()
         emulator.admin("POST", "/_emulator/faults", {

@@ -11,24 +11,14 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq
 
-from ..qbo_engine.auth import PRODUCTION, SANDBOX, OAuth
+from ..const import CONNECTION_STATES, ENVIRONMENTS
+from ..qbo_engine.auth import SANDBOX, OAuth
 from ..qbo_engine.client import MINIMUM_MINOR_VERSION, QboClient
 from ..qbo_engine.errors import ErrorKind, QboError, ReconnectNeeded
 from ..qbo_engine.ratelimit import RateLimiter
 
 _logger = logging.getLogger(__name__)
 
-ENVIRONMENTS = [
-    (SANDBOX, "Sandbox"),
-    (PRODUCTION, "Production"),
-    ("custom", "Custom Address"),
-]
-CONNECTION_STATES = [
-    ("not_connected", "Not Connected"),
-    ("connected", "Connected"),
-    ("needs_reconnect", "Reconnect Needed"),
-    ("error", "Error"),
-]
 CALLBACK_PATH = "/qbo/oauth/callback"
 OAUTH_STATE_LIFETIME = timedelta(minutes=15)
 # Admins are warned this long before the refresh token dies (Intuit's tokens live about 100 days).

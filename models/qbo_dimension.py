@@ -1,11 +1,7 @@
 from odoo import api, fields, models
 
+from ..const import DIMENSION_KINDS
 from .qbo_account import _sync_cache
-
-DIMENSION_KINDS = [
-    ("class", "Class"),
-    ("department", "Department (Location)"),
-]
 
 
 class QboDimension(models.Model):

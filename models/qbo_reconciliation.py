@@ -12,13 +12,12 @@ from decimal import Decimal
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..const import ACCOUNT_ROLES
+from ..const import ACCOUNT_ROLES, RUN_STATES
 from ..qbo_engine.builder import DimensionMissing, MappingMissing, NothingToPost, UnbalancedEntry
 from ..qbo_engine.errors import QboError
 from ..qbo_engine.reconcile import DELETED, EDITED, MISSING, UNEXPECTED, Reconciler, compare_entries, find_unexpected
 from ..qbo_engine.schemas import LINE_DETAIL_TYPE
 
-RUN_STATES = [("draft", "Draft"), ("done", "Done"), ("error", "Error")]
 UNPOSTED_KINDS = {"draft": "not_posted", "to_post": "not_posted", "failed": "failed", "blocked": "blocked"}
 # QuickBooks keeps 30 days of change data capture.
 CDC_DAYS = 29

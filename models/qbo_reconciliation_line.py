@@ -12,23 +12,7 @@ The amounts are signed (debit positive) and mean, for the finding's role and day
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..const import ACCOUNT_ROLES
-
-FINDING_KINDS = [
-    ("not_posted", "Not Yet Posted"),
-    ("failed", "Failed (will retry)"),
-    ("blocked", "Blocked"),
-    ("edited", "Edited in QuickBooks"),
-    ("deleted", "Deleted in QuickBooks"),
-    ("hand_typed", "Typed by Hand in QuickBooks"),
-    ("rounding", "Rounding"),
-    ("matched", "Matched"),
-]
-FINDING_STATES = [
-    ("open", "Open"),
-    ("accepted", "Accepted"),
-    ("resolved", "Resolved"),
-]
+from ..const import ACCOUNT_ROLES, FINDING_KINDS, FINDING_STATES
 
 
 class QboReconciliationLine(models.Model):
