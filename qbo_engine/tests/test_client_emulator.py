@@ -3,13 +3,13 @@
 Each test gets a fresh emulator (``emulator`` fixture from conftest.py) and
 connects through the real consent and token endpoints.
 """
-import threading
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 import requests
 
+from fake_clock import FakeClock
 from qbo_engine.auth import OAuth
 from qbo_engine.client import QboClient
 from qbo_engine.errors import ErrorKind, QboError, ReconnectNeeded
@@ -19,23 +19,6 @@ from qbo_engine.reconcile import DELETED, EDITED, UNEXPECTED, Reconciler
 from qbo_engine.schemas import JournalEntryDraft
 
 TXN_DATE = date(2024, 5, 2)
-
-
-class FakeClock:
-    """Monotonic seconds that only move when the limiter sleeps (so a 60 s pause takes no time)."""
-
-    def __init__(self):
-        self.now, self.slept = 1000.0, []
-        self._lock = threading.Lock()
-
-    def __call__(self):
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds):
-        with self._lock:
-            self.slept.append(seconds)
-            self.now += seconds
 
 
 class Connection:
@@ -206,7 +189,7 @@ def test_dead_refresh_token_needs_reconnect(emulator, conn):
 # === throttling === #
 
 def test_429_is_honoured(emulator):
-    clock = FakeClock()
+    clock = FakeClock(start=1000.0)
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
     connection = Connection(emulator, limiter=limiter)
     emulator.server.set_faults(script='429')
@@ -217,7 +200,7 @@ def test_429_is_honoured(emulator):
     assert limiter.usage(emulator.realm_id)['paused_for'] == pytest.approx(60)
     second = Poster(connection.client).post(post_requests(emulator, 3), batch=False)
     assert [o.status for o in second] == [POSTED] * 3
-    assert sum(clock.slept) >= 60  # the next request waited out the pause
+    assert sum(clock.sleeps) >= 60  # the next request waited out the pause
     assert emulator.server.counters()['http_429'] == 1
 
 

@@ -4,25 +4,8 @@ import time
 
 import pytest
 
+from fake_clock import FakeClock
 from qbo_engine.ratelimit import RateLimiter, RateLimitTimeout
-
-
-class FakeClock:
-    """A monotonic clock that only moves when someone sleeps on it."""
-
-    def __init__(self, start=0.0):
-        self.now = start
-        self.sleeps = []
-        self._lock = threading.Lock()
-
-    def __call__(self):
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds):
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
 
 
 @pytest.fixture
