@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from pydantic import ValidationError
 
 from ..const import ERROR_KINDS, POSTING_EVENTS, POSTING_STATES
 from ..qbo_engine.builder import DimensionMissing, MappingMissing, NothingToPost, UnbalancedEntry, build_entry
@@ -201,6 +202,9 @@ class QboPosting(models.Model):
             message = error.user_message
         elif isinstance(error, UnbalancedEntry):
             message = _("%(error)s. The valuation lines do not balance: report this posting.", error=error)
+        elif isinstance(error, ValidationError):
+            message = _("QuickBooks would refuse this entry: %(why)s",
+                        why="; ".join(detail["msg"] for detail in error.errors()))
         else:
             message = str(error)
         return {"error_kind": "config", "error_code": False, "error_message": message}
@@ -226,7 +230,7 @@ class QboPosting(models.Model):
             except NothingToPost as error:
                 raise UserError(_("%(posting)s: nothing to post (%(why)s).",
                                   posting=posting.display_label, why=error)) from error
-            except (MappingMissing, DimensionMissing, UnbalancedEntry) as error:
+            except ValueError as error:  # mapping, balance, or a draft QuickBooks would refuse
                 raise UserError(posting._qbo_build_error(error)["error_message"]) from error
             posting._qbo_store_draft(draft)
         return True

@@ -11,7 +11,9 @@ from ..qbo_engine.poster import PostRequest, Poster
 
 BATCH_SIZE = 30  # QuickBooks' batch limit
 LEASE = timedelta(minutes=10)  # a crashed poster's rows come back after this, looked up before any resend
-BUILD_ERRORS = (MappingMissing, DimensionMissing, UnbalancedEntry)
+# Entries that cannot be built wait for a person: a missing mapping, unbalanced lines, or a draft
+# QuickBooks would refuse (pydantic's ValidationError is a ValueError: e.g. a foreign currency).
+BUILD_ERRORS = (MappingMissing, DimensionMissing, UnbalancedEntry, ValueError)
 
 
 class QboPosting(models.Model):

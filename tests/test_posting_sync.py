@@ -158,3 +158,17 @@ class TestPostingSync(QboEmulatorCommon, InventoryStateCommon):
         self.assertRecordValues(posting, [{"state": "skipped", "decided_by_id": self.env.uid}])
         self.drain()
         self.assertFalse(self.entries(posting))
+
+    def test_currency_other_than_quickbooks_home_currency_is_blocked(self):
+        receipt = self.receive(2).picking_ids
+        posting = self.posting_of(receipt)
+        self.qbo_connection.home_currency = "EUR"  # the QuickBooks company keeps its books in euros
+        self.drain()
+        self.assertEqual(posting.state, "blocked")
+        self.assertEqual(posting.error_kind, "config")
+        self.assertIn("differs from the company's home currency EUR", posting.error_message)
+        self.assertFalse(self.entries(posting), "nothing reached QuickBooks")
+        self.qbo_connection.home_currency = self.env.company.currency_id.name
+        posting.action_retry()
+        self.drain()
+        self.assertEqual(posting.state, "posted")
