@@ -11,3 +11,4 @@ from . import test_posting_sync
 from . import test_landed_cost_estimate
 from . import test_qbo_dashboard
 from . import test_reconciliation
+from . import test_posting_concurrency
