@@ -84,6 +84,7 @@ POSTING_EVENTS = [
     ("revaluation", "Revaluation"),
     ("landed_cost", "Landed Cost"),
     ("hold_release", "Quality Hold Change"),
+    ("daily_summary", "Daily Summary"),
     ("other", "Other"),
 ]
 
@@ -149,4 +150,11 @@ FINDING_STATES = [
     ("open", "Open"),
     ("accepted", "Accepted"),
     ("resolved", "Resolved"),
+]
+
+# How a company's events reach QuickBooks: one entry each, or one summary a day per
+# warehouse and sales channel whose lines keep the drill-down.
+POSTING_MODES = [
+    ("per_event", "One entry per event"),
+    ("daily_summary", "Daily summary"),
 ]

@@ -11,7 +11,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import consteq
 
-from ..const import CONNECTION_STATES, ENVIRONMENTS
+from ..const import CONNECTION_STATES, ENVIRONMENTS, POSTING_MODES
 from ..qbo_engine.auth import SANDBOX, OAuth
 from ..qbo_engine.client import MINIMUM_MINOR_VERSION, QboClient
 from ..qbo_engine.errors import ErrorKind, QboError, ReconnectNeeded
@@ -67,6 +67,9 @@ class QboConnection(models.Model):
                                    help="Block postings of a sales channel that has no QuickBooks class.")
     require_department = fields.Boolean("Department Required",
                                         help="Block postings of a warehouse that has no QuickBooks department.")
+    posting_mode = fields.Selection(POSTING_MODES, required=True, default="per_event", tracking=True,
+                                    help="Daily summary: each day's events are merged into one entry per warehouse "
+                                         "and sales channel after the day ends; the events stay listed under it.")
 
     state = fields.Selection(CONNECTION_STATES, required=True, default="not_connected", readonly=True,
                              copy=False, tracking=True)

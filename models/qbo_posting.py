@@ -192,6 +192,7 @@ class QboPosting(models.Model):
             self.date,
             self.company_id.currency_id.name,
             dimensions=dimensions,
+            summary=self.event_type == "daily_summary",
             private_note=self.private_note or "",
             home_currency=connection.home_currency or None,
         )

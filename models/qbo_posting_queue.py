@@ -149,10 +149,10 @@ class QboPosting(models.Model):
         return self.sudo().browse(ids)
 
     @api.model
-    def _prepare_posting_vals(self, company, event, source, anchor, lines):
+    def _prepare_posting_vals(self, company, event, source, anchor, lines, date=None):
         """(posting row, its line rows) for one source event."""
         lines = [line for line in lines if line["amount"]]
-        date = self._accounting_date(source)
+        date = date or self._accounting_date(source)
         key = f"{event}:{source._name}:{source.id}:{anchor}"
         reference = source.description if source._name == "stock.valuation.layer" else source.display_name
         vals = {
@@ -174,6 +174,8 @@ class QboPosting(models.Model):
         if not lines:
             vals.update(state="skipped", decision_reason=_("Nothing to post: the event has no value."),
                         decided_by_id=self.env.uid)
+        elif event != "daily_summary" and company.sudo().qbo_connection_id.posting_mode == "daily_summary":
+            vals["state"] = "draft"  # waits for its day's summary (qbo_posting_summary)
         return vals, lines
 
     @api.model

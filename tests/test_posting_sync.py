@@ -172,3 +172,27 @@ class TestPostingSync(QboEmulatorCommon, InventoryStateCommon):
         posting.action_retry()
         self.drain()
         self.assertEqual(posting.state, "posted")
+
+    def test_daily_summary_mode_merges_a_day_into_one_entry_with_its_drill_down(self):
+        self.qbo_connection.posting_mode = "daily_summary"
+        first = self.receive(10, price=6.0).picking_ids
+        second = self.receive(5, price=4.0).picking_ids
+        events = self.posting_of(first) | self.posting_of(second)
+        self.assertEqual(events.mapped("state"), ["draft", "draft"], "events wait for their day's summary")
+        self.drain()
+        self.assertEqual(events.mapped("state"), ["draft", "draft"], "nothing is sent before the day ends")
+        [summary] = self.env["qbo.posting"]._cron_summarize(before=events[0].date + timedelta(days=1))
+        self.assertRecordValues(summary, [{"event_type": "daily_summary", "date": events[0].date, "amount": 80.0}])
+        self.assertEqual(summary.summarized_ids, events)
+        self.assertEqual(events.mapped("state"), ["skipped", "skipped"])
+        self.assertEqual(events.summary_id, summary)
+        self.drain()
+        [entry] = self.entries(summary)
+        self.assertEqual(self.entry_lines(entry), [
+            ("Credit", "Inventory Received Not Billed", 80.0, None, "Main Warehouse"),
+            ("Debit", "Inventory Asset", 80.0, None, "Main Warehouse"),
+        ])
+        description = " ".join(line.get("Description", "") for line in entry["Line"])
+        self.assertIn(first.name, description, "the drill-down stays in the lines")
+        self.assertIn(second.name, description)
+        self.qbo_connection.posting_mode = "per_event"
