@@ -121,3 +121,34 @@ def print_rows(rows, blocked_reasons):
         print("blocked, by reason:")
         for reason, count in sorted(blocked_reasons.items(), key=lambda item: -item[1]):
             print(f"  {count:>6}  {reason}")
+
+
+def bench_fixtures(env, lines):
+    """The stock a benchmark moves: the company's warehouse, ``lines`` AVCO products, a vendor, a customer.
+
+    :returns: (warehouse, products, vendor, customer)
+    """
+    warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
+    category = env["product.category"].create({
+        "name": "Bench", "property_cost_method": "average", "property_valuation": "manual_periodic"})
+    products = env["product.product"].create([
+        {"name": f"Bench SKU {i}", "is_storable": True, "categ_id": category.id, "standard_price": 10 + i}
+        for i in range(lines)])
+    vendor = env["res.partner"].create({"name": "Bench vendor"})
+    customer = env["res.partner"].create({"name": "Bench customer"})
+    return warehouse, products, vendor, customer
+
+
+def transfer_vals(picking_type, partner, source, dest, products, quantity):
+    """Values of one transfer moving ``quantity`` of each product from ``source`` to ``dest``."""
+    from odoo import Command  # noqa: PLC0415 - workers only
+
+    return {
+        "picking_type_id": picking_type.id, "partner_id": partner.id,
+        "location_id": source.id, "location_dest_id": dest.id,
+        "move_ids": [Command.create({
+            "name": product.name, "product_id": product.id, "product_uom_qty": quantity,
+            "product_uom": product.uom_id.id, "location_id": source.id, "location_dest_id": dest.id,
+            "price_unit": product.standard_price,
+        }) for product in products],
+    }

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _odoo_bench import (  # noqa: E402 - bench/ is not a package
-    ADDON, BASE_MODULES, addons_paths, install, odoo_command, odoo_source, registry_cursor, run_worker,
-    throwaway_cluster)
+    ADDON, BASE_MODULES, addons_paths, bench_fixtures, install, odoo_command, odoo_source, registry_cursor,
+    run_worker, throwaway_cluster, transfer_vals)
 
 __all__ = ["odoo_command", "odoo_source"]  # kept importable from here for other benchmarks
 LINES = 5
@@ -29,18 +29,9 @@ LINES = 5
 # ----------------------------------------------------------------------------------------------- worker
 def run_workload(db, port, addons_paths, pickings):
     """Runs inside a fresh process: times `pickings` receipts then `pickings` deliveries."""
-    from odoo import Command  # noqa: PLC0415 - workers only
-
     with registry_cursor(db, port, addons_paths) as env:
         cr = env.cr
-        warehouse = env["stock.warehouse"].search([], limit=1)
-        category = env["product.category"].create({
-            "name": "Bench", "property_cost_method": "average", "property_valuation": "manual_periodic"})
-        products = env["product.product"].create([
-            {"name": f"Bench SKU {i}", "is_storable": True, "categ_id": category.id, "standard_price": 10 + i}
-            for i in range(LINES)])
-        vendor = env["res.partner"].create({"name": "Bench vendor"})
-        customer = env["res.partner"].create({"name": "Bench customer"})
+        warehouse, products, vendor, customer = bench_fixtures(env, LINES)
         cr.commit()
         timings = {}
         for phase, picking_type, source, dest, partner in (
@@ -51,15 +42,8 @@ def run_workload(db, port, addons_paths, pickings):
         ):
             started = time.perf_counter()
             for _ in range(pickings):
-                picking = env["stock.picking"].create({
-                    "picking_type_id": picking_type.id, "partner_id": partner.id,
-                    "location_id": source.id, "location_dest_id": dest.id,
-                    "move_ids": [Command.create({
-                        "name": product.name, "product_id": product.id, "product_uom_qty": 2,
-                        "product_uom": product.uom_id.id, "location_id": source.id, "location_dest_id": dest.id,
-                        "price_unit": product.standard_price,
-                    }) for product in products],
-                })
+                picking = env["stock.picking"].create(
+                    transfer_vals(picking_type, partner, source, dest, products, 2))
                 picking.action_confirm()
                 picking.action_assign()
                 picking.move_ids.picked = True

@@ -49,8 +49,8 @@ import requests
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 from _odoo_bench import (  # noqa: E402 - bench/ is not a package
-    ADDON, BASE_MODULES, addons_paths, install, odoo_source, print_rows, registry_cursor, run_worker,
-    throwaway_cluster)
+    ADDON, BASE_MODULES, addons_paths, bench_fixtures, install, odoo_source, print_rows, registry_cursor,
+    run_worker, throwaway_cluster, transfer_vals)
 
 DB = "posting"
 LINES = 5
@@ -99,17 +99,8 @@ def connect_company(env, base_url, timeout=None):
 
 def create_events(env, events, lines):
     """``events`` valued stock moves as receipts then deliveries of ``lines`` lines; one posting per transfer."""
-    from odoo import Command  # noqa: PLC0415 - workers only
-
     transfers = max(1, events // lines)
-    warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
-    category = env["product.category"].create({
-        "name": "Bench", "property_cost_method": "average", "property_valuation": "manual_periodic"})
-    products = env["product.product"].create([
-        {"name": f"Bench SKU {i}", "is_storable": True, "categ_id": category.id, "standard_price": 10 + i}
-        for i in range(lines)])
-    vendor = env["res.partner"].create({"name": "Bench vendor"})
-    customer = env["res.partner"].create({"name": "Bench customer"})
+    warehouse, products, vendor, customer = bench_fixtures(env, lines)
     receipts = (transfers + 1) // 2
     suppliers, customers = env.ref("stock.stock_location_suppliers"), env.ref("stock.stock_location_customers")
     for count, picking_type, source, dest, partner, quantity in (
@@ -117,15 +108,9 @@ def create_events(env, events, lines):
         (transfers - receipts, warehouse.out_type_id, warehouse.lot_stock_id, customers, customer, 1),
     ):
         for start in range(0, count, CHUNK):
-            pickings = env["stock.picking"].create([{
-                "picking_type_id": picking_type.id, "partner_id": partner.id,
-                "location_id": source.id, "location_dest_id": dest.id,
-                "move_ids": [Command.create({
-                    "name": product.name, "product_id": product.id, "product_uom_qty": quantity,
-                    "product_uom": product.uom_id.id, "location_id": source.id, "location_dest_id": dest.id,
-                    "price_unit": product.standard_price,
-                }) for product in products],
-            } for _ in range(min(CHUNK, count - start))])
+            pickings = env["stock.picking"].create([
+                transfer_vals(picking_type, partner, source, dest, products, quantity)
+                for _ in range(min(CHUNK, count - start))])
             pickings.action_confirm()
             pickings.action_assign()
             pickings.move_ids.picked = True

@@ -4,7 +4,7 @@ It speaks the parts of QBO's v3 accounting API and Intuit's OAuth 2.0 this
 project uses, stores everything in SQLite (state survives a restart), enforces
 QBO's validation, limits and throttles, and injects faults on demand.
 
-    server = EmulatorServer('/tmp/qbo.sqlite').start()
+    server = EmulatorServer('qbo.sqlite').start()
     demo = server.seed_demo_company()
     ...  # point the client at server.base_url
     server.stop()
