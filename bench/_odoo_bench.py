@@ -152,3 +152,22 @@ def transfer_vals(picking_type, partner, source, dest, products, quantity):
             "price_unit": product.standard_price,
         }) for product in products],
     }
+
+
+def move_vals(product, source, dest, quantity):
+    """Values of one stock move without a transfer: the addon makes one posting per such move."""
+    return {
+        "name": product.name, "product_id": product.id, "product_uom_qty": quantity,
+        "product_uom": product.uom_id.id, "location_id": source.id, "location_dest_id": dest.id,
+        "price_unit": product.standard_price,
+    }
+
+
+def validate_moves(env, vals_list):
+    """Create, reserve and validate stock moves as one operation (one transaction, many valued moves)."""
+    moves = env["stock.move"].create(vals_list)
+    moves._action_confirm()
+    moves._action_assign()
+    moves.picked = True
+    moves._action_done()
+    return moves

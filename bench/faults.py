@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Fault campaign: postings drained by the cron while the QBO emulator injects faults and workers get killed.
 
-    python3 bench/faults.py                        # 10,000 postings (one-line transfers), seeded faults
+    python3 bench/faults.py                        # 10,000 postings (stock moves), ~1,000+ seeded faults
     python3 bench/faults.py --postings 500         # a quick run
     python3 bench/faults.py --fault 500=0.2 --fault drop=0.1 --seed 3 --crashes 5
 
 Same setup as bench/posting.py (throwaway cluster, one database with the addon, the emulator in
 its own process with QuickBooks' limits and a time scale, the company connected through the real
-OAuth flow and every role mapped). Then the emulator is told to inject faults with seeded
-probabilities (401 expired token, 429 throttle, 500, 503, slow answer past the client's timeout,
-and drop: committed in QBO, then the connection closed without an answer), and the outbox is
-drained by worker processes running ``qbo.posting._cron_drain``:
+OAuth flow and every role mapped), except that the postings come from stock moves validated
+``--chunk`` at a time without a transfer (each such move is its own posting), so creating 10,000
+takes about two minutes instead of the better part of an hour of one-line transfers. Then the
+emulator is told to inject faults with seeded probabilities (per API call: 401 expired token,
+429 throttle, 500, 503, slow answer past the client's timeout; and, committed in QBO first:
+drop, the connection closed without an answer, malformed, a 200 whose JSON is cut in half,
+shape, a 200 without the expected content; per batch item: item, a SystemFault for that entry
+alone), and the outbox is drained by worker processes running ``qbo.posting._cron_drain``:
 
 - the first ``--crashes`` workers are killed with SIGKILL at a random moment of their drain: the
   real "crash between QBO's commit and Odoo's commit" (a batch QBO booked whose answer Odoo never
@@ -31,9 +35,10 @@ duplicates = DocNumbers with more than one entry — goal 0. Printed: faults inj
 (emulator counters), postings hit by a fault (attempts logged), adoptions after ambiguous
 failures, crashes, cron runs, blocked postings grouped by reason.
 
-With 30 entries per batch call, one injected fault hits up to 30 postings; ~10,000 postings need
-only ~340 batch calls, so the count of faulted calls stays in the hundreds while the count of
-postings hit by a fault is in the thousands. Both are printed.
+With 30 entries per batch call, one injected call fault hits up to 30 postings and ~10,000
+postings need only ~340 successful batch calls; with the default rates the campaign injects more
+than 1,000 faults (counted by the emulator: per call, plus per batch item). Postings hit by a fault
+(attempts logged as not posted) are printed too.
 
 Not a test: it prints a table. Needs Odoo 18 importable (or ODOO_PATH) and PostgreSQL server binaries.
 """
@@ -47,15 +52,53 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _odoo_bench import print_rows, registry_cursor, worker_command  # noqa: E402 - bench/ is not a package
-from posting import WORKERS, Bench, states, use_scaled_limiter, worker_main  # noqa: E402
+from _odoo_bench import (  # noqa: E402 - bench/ is not a package
+    bench_fixtures, move_vals, print_rows, registry_cursor, validate_moves, worker_command)
+from posting import WORKERS, Bench, connect_company, states, use_scaled_limiter, worker_main  # noqa: E402
 
-DEFAULT_FAULTS = ("401=0.05", "429=0.02", "500=0.08", "503=0.06", "slow=0.02", "drop=0.08")
-CLIENT_TIMEOUT = 3  # seconds: the connection's timeout; the emulator's "slow" answers after SLOW_SECONDS
-SLOW_SECONDS = 4
+# Per API call, rolled in this order, about one call in three; then "item" per entry of a batch call
+# that drew none. With 30 entries per batch call, 10,000 postings need only ~340 successful batch
+# calls: per-call faults alone would have to fail most calls to reach 1,000, and a row already
+# flagged for a look-up needs two calls in a row to succeed, so they would exhaust rows' 12
+# attempts. A SystemFault on one batch item (which QuickBooks sends too) hits one posting and is
+# resent in the same run. 429 stays rare: each one pauses the poster for QBO's minute, as asked.
+DEFAULT_FAULTS = ("401=0.05", "429=0.01", "500=0.1", "503=0.08", "slow=0.02", "drop=0.08", "malformed=0.03",
+                  "shape=0.03", "item=0.08")
+FAULT_KINDS = ("401", "429", "500", "503", "slow", "drop", "malformed", "shape", "item")
+CLIENT_TIMEOUT = 2  # seconds: the connection's timeout; the emulator's "slow" answers after SLOW_SECONDS
+SLOW_SECONDS = 2.5
+BLOCKED_REASONS_SHOWN = 8
+CHUNK = 500  # stock moves validated per transaction while creating the postings
 
 
 # ----------------------------------------------------------------------------------------------- worker side
+def campaign_setup_worker(db, port, paths, base_url, postings, chunk, timeout):
+    """Connect the company, then ``postings`` valued stock moves without a transfer, ``chunk`` per transaction.
+
+    Half receipts from the vendor location, half deliveries to the customer location, spread over a
+    few AVCO products. A move without a transfer is its own source, so each makes one posting, and
+    validating hundreds in one transaction takes a fraction of the time of one-line transfers: the
+    campaign measures the drain, not the setup.
+    """
+    with registry_cursor(db, port, paths) as env:
+        started = time.perf_counter()
+        connection = connect_company(env, base_url, timeout)
+        warehouse, products, _vendor, _customer = bench_fixtures(env, 5)
+        stock = warehouse.lot_stock_id
+        suppliers, customers = env.ref("stock.stock_location_suppliers"), env.ref("stock.stock_location_customers")
+        receipts = (postings + 1) // 2
+        for count, source, dest, quantity in ((receipts, suppliers, stock, 2),
+                                              (postings - receipts, stock, customers, 1)):
+            for start in range(0, count, chunk):
+                validate_moves(env, [move_vals(products[number % len(products)], source, dest, quantity)
+                                     for number in range(start, min(start + chunk, count))])
+                env.cr.commit()  # the outbox rows are written right before this commit
+        return {"realm_id": connection.sudo().realm_id,
+                "postings": env["qbo.posting"].search_count([("state", "=", "to_post")]),
+                "valued_moves": env["stock.valuation.layer"].search_count([]),
+                "seconds": time.perf_counter() - started}
+
+
 def make_due(env):
     """Failed rows due now, and leases of killed workers released (only one worker runs at a time)."""
     env.cr.execute("""UPDATE qbo_posting SET next_try = NULL, lease_until = NULL
@@ -103,7 +146,9 @@ def campaign_drain_worker(db, port, paths, time_scale, max_seconds):
             posting._cron_drain()
             env.cr.commit()
             env.invalidate_all()
-            left = posting.search_count([("state", "in", ("to_post", "failed"))])
+            # Rows blocked by a lost sign-in come back at the next reconnect: they are not done yet.
+            left = posting.search_count(["|", ("state", "in", ("to_post", "failed")),
+                                         "&", ("state", "=", "blocked"), ("error_kind", "=", "reauth")])
             print(json.dumps({"run": runs, "made_due": made_due, "left": left}), flush=True)
             if not left:
                 break
@@ -118,7 +163,7 @@ def attempts_worker(db, port, paths):
         return {"attempts": [[outcome, kind or "", count] for outcome, kind, count in rows], "adopted": adopted}
 
 
-WORKERS.update(campaign_drain=campaign_drain_worker, attempts=attempts_worker)
+WORKERS.update(campaign_setup=campaign_setup_worker, campaign_drain=campaign_drain_worker, attempts=attempts_worker)
 
 
 # ----------------------------------------------------------------------------------------------- driver side
@@ -149,11 +194,13 @@ def crash_run(bench, rng, max_seconds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postings", type=int, default=10_000, help="postings to drain (10,000)")
-    parser.add_argument("--lines", type=int, default=1, help="lines per transfer, one posting each (1)")
+    parser.add_argument("--chunk", type=int, default=CHUNK,
+                        help=f"stock moves validated per transaction while creating them ({CHUNK})")
     parser.add_argument("--time-scale", type=float, default=10.0,
                         help="QBO seconds per real second in the emulator and the worker's limiter (10)")
     parser.add_argument("--fault", action="append", metavar="KIND=PROB",
-                        help="fault probability per API call; kinds 401, 429, 500, 503, slow, drop "
+                        help="fault probability per API call (kinds 401, 429, 500, 503, slow, drop, malformed, "
+                             "shape) or per batch item (item) "
                              f"(default {' '.join(DEFAULT_FAULTS)})")
     parser.add_argument("--seed", type=int, default=7, help="seed of the emulator's faults and of the kill times (7)")
     parser.add_argument("--crashes", type=int, default=3, help="drain workers killed with SIGKILL mid-run (3)")
@@ -162,12 +209,16 @@ def main():
     args = parser.parse_args()
     if args.worker:
         return worker_main(args.worker)
-    args.events = args.postings * args.lines
     faults = args.fault or list(DEFAULT_FAULTS)
     rng = random.Random(args.seed)
 
     with Bench(args, "sqs-faults-", __file__) as bench:
-        bench.setup(timeout=CLIENT_TIMEOUT)
+        print(f"creating {args.postings:,} valued stock moves ({args.chunk} per transaction), connecting the company "
+              "to the emulator ...", flush=True)
+        setup = bench.run("campaign_setup", base_url=bench.emulator.base_url, postings=args.postings,
+                          chunk=args.chunk, timeout=CLIENT_TIMEOUT)
+        print(f"  {setup['postings']:,} postings to post, {setup['valued_moves']:,} valuation layers, "
+              f"setup {setup['seconds']:.0f} s", flush=True)
         emulator = bench.emulator
         before = emulator.counters()
         emulator.admin("POST", "/_emulator/faults", {
@@ -190,7 +241,7 @@ def main():
         attempts = bench.run("attempts")
 
     injected = {kind: after["faults_injected"].get(kind, 0) - before["faults_injected"].get(kind, 0)
-                for kind in ("401", "429", "500", "503", "slow", "drop")}
+                for kind in FAULT_KINDS}
     hit = sum(count for outcome, _kind, count in attempts["attempts"] if outcome != "posted" and outcome != "adopted")
     posted = verify["states"].get("posted", 0)
     blocked = verify["states"].get("blocked", 0)
@@ -198,7 +249,7 @@ def main():
     print(f"Fault campaign over {verify['postings']:,} postings, time scale {args.time_scale:g}, seed {args.seed}")
     print("-" * 100)
     rows = [
-        ("faults injected by the emulator (API calls), total", f"{sum(injected.values()):,}"),
+        ("faults injected by the emulator (calls + batch items), total", f"{sum(injected.values()):,}"),
         ("  by kind", ", ".join(f"{kind} {count}" for kind, count in injected.items())),
         ("HTTP 429 answers (injected and real)", str(after["http_429"] - before["http_429"])),
         ("API calls served (batch calls)", "%s (%s)" % (format(after["requests"] - before["requests"], ","),
@@ -212,6 +263,7 @@ def main():
         ("reconnects after 'Reconnect Needed' (last worker)", str(final["reconnects"])),
         ("last worker found leased by the killed one (maybe in QBO)", f"{final['left_leased']} ({final['left_sent']})"),
         ("campaign elapsed, real seconds", f"{elapsed:.1f}"),
+        ("postings", f"{verify['postings']:,}"),
         ("posted", f"{posted:,}"),
         ("blocked, with a reason", f"{blocked - verify['blocked_without_reason']:,}"),
         ("entries in QBO (read back by DocNumber)", f"{verify['entries']:,}"),
@@ -221,7 +273,12 @@ def main():
         ("in QBO but not posted in Odoo", str(verify["in_qbo_not_posted"])),
         ("entries in QBO with a DocNumber of no posting", str(verify["not_ours"])),
     ]
-    print_rows(rows, verify["blocked_reasons"])
+    reasons = sorted(verify["blocked_reasons"].items(), key=lambda item: -item[1])
+    shown = dict(reasons[:BLOCKED_REASONS_SHOWN])
+    if len(reasons) > BLOCKED_REASONS_SHOWN:
+        others = reasons[BLOCKED_REASONS_SHOWN:]
+        shown[f"... {len(others)} other reasons"] = sum(count for _reason, count in others)
+    print_rows(rows, shown)
     return 0
 
 

@@ -93,6 +93,13 @@ class QboAccountMapping(models.Model):
 
     # ------------------------------------------------------------------ engine
     @api.model
+    def _qbo_archived_lines(self, company, role, cost_type=None):
+        """Archived mapping lines of ``company`` for ``role`` (and cost type): what a missing mapping may be."""
+        return self.sudo().with_context(active_test=False).search([
+            ("company_id", "=", company.id), ("role", "=", role), ("active", "=", False),
+            ("cost_type", "=", cost_type or False)])
+
+    @api.model
     def _qbo_engine_mapping(self, company):
         """The engine's account mapping and dimension map of ``company``.
 

@@ -88,7 +88,8 @@ class QboPosting(models.Model):
     def _qbo_send(self, poster, with_commit):
         """Build, send and record one batch. Returns True when the company must stop (authorization lost)."""
         requests = []
-        for posting in self:
+        held_back = self._qbo_hold_back_reposts(poster.client)
+        for posting in self - held_back:
             try:
                 draft = posting._qbo_build_draft()
             except NothingToPost as error:
@@ -125,6 +126,41 @@ class QboPosting(models.Model):
             posting._qbo_apply_outcome(outcome, duration, len(requests))
             stop = stop or outcome.status == "reauth"
         return stop
+
+    def _qbo_hold_back_reposts(self, client):
+        """Reposts whose original entry QuickBooks still holds by Id are blocked instead of sent.
+
+        A repost exists because reconciliation no longer found the original under its DocNumber. If
+        QuickBooks still has the entry by Id, someone changed its number there: sending the repost
+        would book the same event twice.
+
+        :returns: the postings of this batch that must not be sent now
+        """
+        reposts = self.filtered(lambda p: p.origin_posting_id.qbo_id and ":repost:" in p.posting_key)
+        ids = [qbo_id for qbo_id in reposts.origin_posting_id.mapped("qbo_id") if qbo_id.isdigit()]
+        if not ids:
+            return self.browse()
+        try:
+            held = {str(entry.get("Id")): entry for entry in client.query(
+                "SELECT * FROM JournalEntry WHERE Id IN (%s)" % ", ".join(f"'{qbo_id}'" for qbo_id in ids))}
+        except QboError as error:  # unsure: the reposts wait for the next run, the others go ahead
+            for posting in reposts:
+                posting._qbo_apply_error(error, 0, len(self), needs_lookup=posting.needs_lookup)
+            return reposts
+        stopped = self.browse()
+        for posting in reposts:
+            origin = posting.origin_posting_id
+            entry = held.get(origin.qbo_id)
+            if not entry:
+                continue
+            stopped |= posting
+            posting._set_blocked({"error_kind": "config", "error_code": False, "error_message": _(
+                "%(posting)s reposts %(origin)s, but QuickBooks still holds that journal entry (Id %(id)s) under "
+                "the number %(number)s: it was renumbered in QuickBooks, not deleted, and a repost would book it "
+                "twice. Skip this posting with a reason; change the entry's number back to %(doc)s in QuickBooks "
+                "to have it matched again.", posting=posting.display_label, origin=origin.display_label,
+                id=origin.qbo_id, number=entry.get("DocNumber") or _("(none)"), doc=origin.doc_number)})
+        return stopped
 
     def _qbo_apply_outcome(self, outcome, duration, batch_size):
         self.ensure_one()

@@ -40,6 +40,8 @@ class QboPosting(models.Model):
         groups = defaultdict(lambda: self.env["stock.valuation.layer"])
         for layer in layers:
             groups[self._layer_source(layer)] |= layer
+        if not groups:
+            return  # only landed cost layers (they post from their landed cost) or layers already posted
         postings = self._enqueue([
             (company, event, source, min(group.ids), group._qbo_accounting_lines())
             for (company, event, source), group in groups.items()
@@ -103,11 +105,18 @@ class QboPosting(models.Model):
             vals for vals in events_vals
             if vals["from_state"] in ON_HAND_STATES and vals["to_state"] in ON_HAND_STATES
             and (vals["from_state"] in HOLD_STATES) != (vals["to_state"] in HOLD_STATES)
-            and not self.env["stock.move"].browse(vals["move_id"]).stock_valuation_layer_ids
         ]
+        if not crossing:
+            return
+        # Moves that made a valuation layer post from it; one query for all of them.
+        crossing_moves = moves.browse({vals["move_id"] for vals in crossing})
+        valued = {move.id for [move] in self.env["stock.valuation.layer"].sudo()._read_group(
+            [("stock_move_id", "in", crossing_moves.ids)], ["stock_move_id"])}
         groups = defaultdict(list)
         for vals in crossing:
-            move = moves.browse(vals["move_id"])
+            if vals["move_id"] in valued:
+                continue
+            move = crossing_moves.browse(vals["move_id"])
             groups[(move.company_id, "hold_release", move.picking_id or move)].append(vals)
         self._enqueue([
             (company, event, source, min(vals["move_id"] for vals in group), self._hold_change_lines(group))

@@ -32,6 +32,7 @@ INVALID_REFERENCE_CODES = frozenset({'610', '2500'})
 BUSINESS_VALIDATION_CODE = '6000'
 DUPLICATE_DOC_NUMBER_CODE = '6140'
 STALE_OBJECT_CODE = '5010'
+SYSTEM_FAULT_CODE = '10000'  # "An application error has occurred": QuickBooks failed, it did not refuse
 
 _DATE_PATTERNS = (
     (re.compile(r'(\d{4}-\d{2}-\d{2})'), '%Y-%m-%d'),
@@ -328,7 +329,9 @@ def _error_from_fault(status, fault_type, error, headers):
         return QboError(ErrorKind.RETRY_LATER, message or 'Stale Object Error', reason='stale',
                         user_message='The QuickBooks record changed meanwhile; it is read again and retried.',
                         **common)
-    if status is not None and status >= 500:
+    # A SystemFault is QuickBooks failing, not refusing: also on a batch item, which has no HTTP status.
+    if (status is not None and status >= 500) or (fault_type or '').lower() == 'systemfault' \
+            or code == SYSTEM_FAULT_CODE:
         return QboError(ErrorKind.AMBIGUOUS, message or 'QuickBooks server error', reason='server_error',
                         user_message='QuickBooks failed while handling the entry; it may or may not be booked, '
                                      'so it is looked up before it is sent again.', **common)
@@ -388,9 +391,11 @@ def classify_exception(exc):
 
 
 def _ambiguous(exc, message, reason):
+    what = {'malformed': 'QuickBooks sent an answer that cannot be read (not the JSON it documents)',
+            'unexpected': 'QuickBooks sent an answer of an unexpected shape'}.get(reason, 'The answer from QuickBooks '
+                                                                                   'was lost')
     return QboError(ErrorKind.AMBIGUOUS, message, detail='%s: %s' % (type(exc).__name__, exc), reason=reason,
-                    user_message='The answer from QuickBooks was lost; the entry is looked up by its number before '
-                                 'it is sent again.')
+                    user_message='%s; the entry is looked up by its number before it is sent again.' % what)
 
 
 def _from_library_exception(exc):

@@ -11,7 +11,7 @@ import sys
 from urllib.parse import urlencode
 
 from .demo import DEMO_COMPANY_NAME
-from .faults import FAULT_KINDS
+from .faults import FAULT_KINDS, ITEM_FAULT_KINDS
 from .limits import RateLimitSettings
 from .oauth import DEFAULT_GRACE_SECONDS
 from .server import EmulatorServer
@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument('--time-scale', type=float, default=1.0,
                         help='shrink throttle windows: 60 makes a "minute" last one second')
     parser.add_argument('--fault', action='append', default=[], metavar='KIND=PROB',
-                        help=f'inject a fault kind with a probability; kinds: {", ".join(FAULT_KINDS)}')
+                        help=f'inject a fault kind with a probability; kinds per API call: {", ".join(FAULT_KINDS)}; '
+                             f'per batch item: {", ".join(ITEM_FAULT_KINDS)}')
     parser.add_argument('--fault-script', metavar='LIST', help='faults for the next API calls, e.g. ok,ok,500,drop')
     parser.add_argument('--seed', type=int, help='seed of the fault RNG')
     parser.add_argument('--slow-seconds', type=float, help='delay of the "slow" fault (default 35)')

@@ -41,9 +41,10 @@ def _json_body(raw: bytes) -> dict:
 class AccountingApi:
     """Entity operations for one request; counters record what was committed."""
 
-    def __init__(self, ctx, counters):
+    def __init__(self, ctx, counters, item_fault=None):
         self.ctx = ctx
         self.counters = counters
+        self.item_fault = item_fault  # callable: True when the next batch item must fail (injected fault)
 
     def _time(self) -> str:
         return qbo_response_time(self.ctx.now())
@@ -177,6 +178,9 @@ class AccountingApi:
         answers = []
         for item in items:
             bid = item.get('bId') if isinstance(item, dict) else None
+            if self.item_fault is not None and self.item_fault():
+                answers.append({'bId': bid, 'Fault': qbo_faults.system_fault_item()})
+                continue
             try:
                 with self.ctx.store.savepoint('batch_item'):
                     result = self._batch_item(item)

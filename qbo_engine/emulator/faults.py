@@ -7,7 +7,15 @@ Kinds (what the client sees):
 - ``503``   the gateway's HTML page; nothing is committed;
 - ``slow``  the answer comes after ``slow_seconds`` (past the client's timeout) as a 504
             gateway page; nothing is committed;
-- ``drop``  the request IS committed, then the socket is closed without an answer.
+- ``drop``  the request IS committed, then the socket is closed without an answer;
+- ``malformed`` the request IS committed, then the answer is a 200 whose JSON body is cut
+            in half (invalid JSON);
+- ``shape`` the request IS committed, then the answer is a 200 with valid JSON of an
+            unexpected shape (none of the keys the call returns, e.g. no BatchItemResponse).
+
+Per batch item (probability only, rolled for each item of a batch call that drew no call fault):
+- ``item``  that item is answered with a SystemFault (code 10000) and not committed; the
+            batch's other items are handled as usual.
 
 A script is consumed one API call at a time ("ok,ok,500,ok"); once it is used up,
 probabilities apply (each kind rolled in the order above with one seeded RNG).
@@ -16,9 +24,12 @@ import random
 import threading
 from collections import deque
 
-FAULT_KINDS = ('401', '429', '500', '503', 'slow', 'drop')
+# New kinds go last: a seeded campaign without them rolls the same sequence as before.
+FAULT_KINDS = ('401', '429', '500', '503', 'slow', 'drop', 'malformed', 'shape')
+ITEM_FAULT_KINDS = ('item',)
 ALIASES = {'ok': None, '-': None, 'expired': '401', 'throttle': '429', 'timeout': 'slow',
-           'commit-drop': 'drop', 'commit_then_drop': 'drop'}
+           'commit-drop': 'drop', 'commit_then_drop': 'drop', 'garbled': 'malformed',
+           'invalid_json': 'malformed', 'unexpected_shape': 'shape'}
 DEFAULT_SLOW_SECONDS = 35.0
 
 
@@ -27,7 +38,7 @@ def parse_kind(word: str):
     token = str(word).strip().lower()
     if token in ALIASES:
         return ALIASES[token]
-    if token in FAULT_KINDS:
+    if token in FAULT_KINDS or token in ITEM_FAULT_KINDS:
         return token
     raise ValueError(f'unknown fault kind {word!r}; use ok or one of {", ".join(FAULT_KINDS)}')
 
@@ -36,7 +47,10 @@ def parse_script(script) -> list:
     if script is None:
         return []
     words = script.split(',') if isinstance(script, str) else list(script)
-    return [parse_kind(word) for word in words if str(word).strip()]
+    steps = [parse_kind(word) for word in words if str(word).strip()]
+    if any(step in ITEM_FAULT_KINDS for step in steps):
+        raise ValueError('item faults are rolled per batch item: give them a probability, not a script step')
+    return steps
 
 
 def parse_probabilities(probabilities) -> dict:
@@ -97,6 +111,14 @@ class FaultPlan:
                 chance = self._probabilities.get(kind, 0.0)
                 if chance and self._rng.random() < chance:
                     return kind
+            return None
+
+    def next_item_fault(self):
+        """'item' when this batch item must fail, else None (probability only)."""
+        with self._lock:
+            chance = self._probabilities.get('item', 0.0)
+            if chance and self._rng.random() < chance:
+                return 'item'
             return None
 
     def describe(self) -> dict:

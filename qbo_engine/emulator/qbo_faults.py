@@ -183,6 +183,11 @@ def throttle_xml(time_text: str) -> str:
     )
 
 
+def system_fault_item() -> dict:
+    """The Fault of one batch item QuickBooks failed to handle (nothing of it committed)."""
+    return system_fault_body('')['Fault']
+
+
 def system_fault_body(time_text: str) -> dict:
     return {
         'Fault': {

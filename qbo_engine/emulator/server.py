@@ -236,6 +236,14 @@ class EmulatorServer(EmulatorAdmin):
                 self.stats.fault_injected('drop')
                 self._drop(handler)
                 return
+            if fault in ('malformed', 'shape'):
+                self.stats.fault_injected(fault)
+                # Committed above; what comes back is an answer the client cannot use.
+                if fault == 'malformed':
+                    self._send(handler, status, data[:len(data) // 2], content_type)
+                else:
+                    self._send(handler, 200, {'time': qbo_response_time(self.clock.time())}, JSON_TYPE)
+                return
             self._send(handler, status, data, content_type,
                        {'X-Minor-Version-Served': str(served_minor_version(params.get('minorversion')))})
         finally:
@@ -254,7 +262,8 @@ class EmulatorServer(EmulatorAdmin):
                 if replay is not None:
                     self.stats.add('replays')
                     return replay.status, replay.content_type, replay.body
-            api = AccountingApi(CompanyContext(self.store, self.clock, company), self.stats)
+            api = AccountingApi(CompanyContext(self.store, self.clock, company), self.stats,
+                                item_fault=self._item_fault)
             try:
                 with self.store.savepoint('request'):
                     answer = api.handle(method, parts, params, body, path)
@@ -265,6 +274,12 @@ class EmulatorServer(EmulatorAdmin):
             if request_id and answer.replayable and answer.status == 200:
                 self.store.put_replay(realm_id, request_id, Replay(answer.status, JSON_TYPE, data), self.clock.time())
             return answer.status, JSON_TYPE, data
+
+    def _item_fault(self) -> bool:
+        if self.faults.next_item_fault() is None:
+            return False
+        self.stats.fault_injected('item')
+        return True
 
     # === wire helpers === #
 

@@ -285,3 +285,35 @@ def test_client_refuses_nothing_global(emulator):
     assert first.client.tokens != second.client.tokens
     assert first.client.qb is not second.client.qb
     assert requests.get(emulator.base_url + '/', timeout=5).status_code == 200
+
+
+# === answers the client cannot read === #
+
+@pytest.mark.parametrize('kind', ['malformed', 'shape'])
+def test_unreadable_answer_is_looked_up_and_posted_once(emulator, conn, kind):
+    # The batch is committed, its answer unusable, the look-up right after it unusable too:
+    # the run ends with "retry, look up first"; the next run adopts the entry QuickBooks holds.
+    emulator.server.set_faults(script=[kind, kind])
+    [outcome] = Poster(conn.client).post(post_requests(emulator, 1, prefix=kind))
+    assert outcome.status == RETRY and outcome.needs_lookup
+    assert outcome.error.kind == ErrorKind.AMBIGUOUS
+    assert outcome.error.user_message
+    [again] = Poster(conn.client).post(post_requests(emulator, 1, prefix=kind), look_up_first={'key-0'})
+    assert again.status == POSTED and again.adopted
+    assert len(entries_with(conn, '%s-0' % kind)) == 1
+    assert emulator.server.counters()['faults_injected'] == {kind: 2}
+
+
+def test_batch_item_faults_are_resent_in_the_same_run_and_posted_once(emulator, conn):
+    emulator.server.set_faults(probabilities={'item': 0.3}, seed=5)
+    requests_ = post_requests(emulator, 30, prefix='ITEM')
+    outcomes = Poster(conn.client).post(requests_)
+    injected = emulator.server.counters()['faults_injected']['item']
+    assert injected > 0
+    emulator.server.clear_faults()
+    statuses = {o.status for o in outcomes}
+    assert statuses <= {POSTED, RETRY}
+    for outcome in outcomes:
+        expected = 1 if outcome.status == POSTED else 0
+        assert len(entries_with(conn, outcome.doc_number)) == expected
+    assert sum(o.status == POSTED for o in outcomes) >= 30 - injected

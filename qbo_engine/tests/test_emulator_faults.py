@@ -117,3 +117,50 @@ def test_admin_http_endpoints(emulator, make_entry):
     state = requests.post(admin + '/reset', json={}, timeout=TIMEOUT).json()
     assert state['clock_offset_seconds'] == 0 and len(state['companies']) == 3
     assert requests.get(admin + '/nothing', timeout=TIMEOUT).status_code == 404
+
+
+def test_malformed_answer_commits_and_cuts_the_json_in_half(api, emulator, make_entry):
+    emulator.server.set_faults(script='malformed')
+    answer = post_entry(api, emulator, make_entry(doc_number='F-GARBLED'))
+    assert answer.status_code == 200
+    with pytest.raises(ValueError):
+        answer.json()
+    assert answer.text.startswith('{"JournalEntry"')
+    assert count_doc(api, emulator, 'F-GARBLED') == 1
+    assert emulator.server.counters()['faults_injected'] == {'malformed': 1}
+
+
+def test_unexpected_shape_commits_and_answers_without_the_entry(api, emulator, make_entry):
+    emulator.server.set_faults(script='unexpected_shape')
+    answer = post_entry(api, emulator, make_entry(doc_number='F-SHAPE'))
+    assert answer.status_code == 200
+    assert list(answer.json()) == ['time']
+    assert count_doc(api, emulator, 'F-SHAPE') == 1
+    # A resend with the same requestid gets the real answer, not a second entry.
+    retry = post_entry(api, emulator, make_entry(doc_number='F-SHAPE'))
+    assert retry.json()['JournalEntry']['DocNumber'] == 'F-SHAPE'
+    assert emulator.server.counters()['faults_injected'] == {'shape': 1}
+    assert emulator.server.counters()['entries_created'] == 1
+
+
+def test_item_faults_fail_single_batch_items_and_commit_the_others(api, emulator, make_entry):
+    emulator.server.set_faults(probabilities={'item': 0.5}, seed=3)
+    items = [{'bId': f'b{number}', 'operation': 'create', 'JournalEntry': make_entry(doc_number=f'F-ITEM-{number}')}
+             for number in range(10)]
+    answer = api.post(emulator.api_base + '/batch', json={'BatchItemRequest': items}, timeout=TIMEOUT)
+    assert answer.status_code == 200
+    faulted = [row['bId'] for row in answer.json()['BatchItemResponse'] if 'Fault' in row]
+    assert 0 < len(faulted) < 10
+    for row in answer.json()['BatchItemResponse']:
+        committed = count_doc(api, emulator, 'F-ITEM-' + row['bId'][1:])
+        if 'Fault' in row:
+            assert row['Fault']['type'] == 'SystemFault' and row['Fault']['Error'][0]['code'] == '10000'
+            assert committed == 0
+        else:
+            assert committed == 1
+    assert emulator.server.counters()['faults_injected'] == {'item': len(faulted)}
+
+
+def test_item_faults_take_a_probability_not_a_script_step(emulator):
+    with pytest.raises(ValueError, match='per batch item'):
+        emulator.server.set_faults(script='ok,item')

@@ -277,3 +277,11 @@ def test_errors_survive_copy_and_pickle():
         assert clone is not error and clone.to_dict() == error.to_dict() and str(clone) == str(error)
     reconnect = pickle.loads(pickle.dumps(ReconnectNeeded()))
     assert isinstance(reconnect, ReconnectNeeded) and reconnect.kind == ErrorKind.REAUTH
+
+
+def test_system_fault_on_a_batch_item_is_ambiguous_not_a_rejection():
+    # A batch item carries no HTTP status: its SystemFault must not read as QuickBooks refusing the entry.
+    error = classify_fault({'Error': [{'Message': 'An application error has occurred while processing your request',
+                                       'Detail': 'System Failure Error', 'code': '10000'}], 'type': 'SystemFault'})
+    assert error.kind == ErrorKind.AMBIGUOUS and error.reason == 'server_error'
+    assert 'looked up' in error.user_message
