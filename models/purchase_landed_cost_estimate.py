@@ -176,6 +176,15 @@ class PurchaseLandedCostEstimate(models.Model):
         Cost = self.env["stock.landed.cost"]
         vals_list = []
         for estimate, (old_summary, old_amount) in before.items():
+            # the decision is kept on the order, the form the buyer overrides it in
+            self.env["stock.decision.log"]._log(
+                "estimate_override", estimate.order_id, estimate.override_reason,
+                _("%(estimate)s on %(order)s: %(old)s → %(new)s", estimate=estimate._description_text(),
+                  order=estimate.order_id.name, old=old_summary, new=estimate._summary()),
+                {"estimate_id": estimate.id, "estimate": estimate._description_text(), "rule": estimate.rule_id,
+                 "before": {"terms": old_summary, "estimated_amount": old_amount},
+                 "after": {"terms": estimate._summary(), "estimated_amount": estimate.estimated_amount},
+                 "currency": estimate.company_currency_id.name})
             line = estimate.order_line_id or estimate._scope_lines()[:1]
             if not line:
                 continue

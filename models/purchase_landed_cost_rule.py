@@ -4,6 +4,8 @@ from odoo.exceptions import ValidationError
 from ..const import LANDED_COST_METHODS, LANDED_COST_TYPES
 
 FIXED_METHODS = ("fixed_quantity", "fixed_value", "fixed_weight", "fixed_volume")
+# Changing these changes the estimates of future orders: a decision, logged with its reason.
+LOGGED_FIELDS = ("method", "rate", "amount", "active")
 
 
 class PurchaseLandedCostRule(models.Model):
@@ -37,6 +39,15 @@ class PurchaseLandedCostRule(models.Model):
                                help="Matches products of this category and its subcategories.")
     country_id = fields.Many2one("res.country", "Country of Origin", help="Matches vendors in this country.")
     lane = fields.Char(help="Matches purchase orders shipped on this lane (e.g. 'Ningbo-Los Angeles sea').")
+    change_reason = fields.Char(
+        "Reason for Change", compute="_compute_change_reason", inverse="_inverse_change_reason",
+        help="Why the rate, amount, method or archiving changes; kept in the decision log with the figures.")
+
+    def _compute_change_reason(self):
+        self.change_reason = False  # asked at each change, never stored on the rule
+
+    def _inverse_change_reason(self):
+        pass  # taken out of the values by write(), logged there
 
     @api.constrains("rate", "amount")
     def _check_positive(self):
@@ -46,6 +57,39 @@ class PurchaseLandedCostRule(models.Model):
                     "Landed cost rule %(rule)s has a negative rate or amount. Enter a positive rate or amount; "
                     "a cost lower than expected is recorded as an actual, not as a negative estimate.",
                     rule=rule.display_name))
+
+    def write(self, vals):
+        vals = dict(vals)
+        reason = vals.pop("change_reason", None) or self.env.context.get("decision_reason")
+        changed = [name for name in LOGGED_FIELDS if name in vals]
+        if not changed:
+            return super().write(vals)
+        before = {rule: rule._decision_figures() for rule in self}
+        result = super().write(vals)
+        kind = self.env.context.get("decision_kind") or "rule_change"
+        extra = self.env.context.get("decision_snapshot") or {}
+        for rule, old in before.items():
+            new = rule._decision_figures()
+            if old == new:
+                continue
+            self.env["stock.decision.log"]._log(
+                kind, rule, reason or _("Edited on the rule form"),
+                _("%(rule)s: %(old)s → %(new)s", rule=rule.name, old=rule._decision_text(old),
+                  new=rule._decision_text(new)),
+                dict(extra, before=old, after=new, cost_type=rule.cost_type, vendor=rule.partner_id,
+                     lane=rule.lane or False, category=rule.categ_id))
+        return result
+
+    def _decision_figures(self):
+        self.ensure_one()
+        return {"method": self.method, "rate": self.rate, "amount": self.amount, "active": self.active}
+
+    def _decision_text(self, figures):
+        methods = dict(LANDED_COST_METHODS)
+        value = (f"{figures['amount']:.2f} {self.currency_id.name}" if figures["method"] in FIXED_METHODS
+                 else f"{figures['rate']:g}")
+        text = f"{methods.get(figures['method'], figures['method'])} {value}"
+        return text if figures["active"] else _("%(rule)s (archived)", rule=text)
 
     def _specificity(self):
         return sum(bool(f) for f in (self.partner_id, self.incoterm_id, self.categ_id, self.country_id, self.lane))

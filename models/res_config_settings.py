@@ -15,6 +15,11 @@ class ResConfigSettings(models.TransientModel):
     qbo_reconnect_before = fields.Datetime(related="qbo_connection_id.reconnect_before")
     qbo_reconnect_soon = fields.Boolean(related="qbo_connection_id.reconnect_soon")
     qbo_company_name = fields.Char(related="qbo_connection_id.qbo_company_name")
+    drift_window = fields.Integer(related="company_id.drift_window", readonly=False)
+    drift_consecutive = fields.Integer(related="company_id.drift_consecutive", readonly=False)
+    drift_threshold = fields.Float(related="company_id.drift_threshold", readonly=False)
+    landed_margin_floor = fields.Float(related="company_id.landed_margin_floor", readonly=False)
+    drift_accountant_id = fields.Many2one(related="company_id.drift_accountant_id", readonly=False)
 
     @api.model_create_multi
     def create(self, vals_list):

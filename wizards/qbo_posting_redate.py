@@ -21,7 +21,15 @@ class QboPostingRedate(models.TransientModel):
         if self.new_date <= posting.closing_date:
             raise UserError(_("QuickBooks is closed up to %(closed)s: choose a date after it for %(posting)s.",
                               closed=posting.closing_date, posting=posting.display_label))
+        old_date = posting.date
         posting.write({"date": self.new_date, "decision_reason": self.reason, "decided_by_id": self.env.uid})
+        self.env["stock.decision.log"]._log(
+            "posting_redate", posting, self.reason,
+            _("%(posting)s re-dated from %(old)s to %(new)s", posting=posting.display_label, old=old_date,
+              new=self.new_date),
+            {"doc_number": posting.doc_number, "amount": posting.amount, "currency": posting.currency_id.name,
+             "original_date": posting.original_date, "closing_date": posting.closing_date,
+             "proposed_date": posting.proposed_date, "before": {"date": old_date}, "after": {"date": self.new_date}})
         posting._set_to_post()
         posting.message_post(body=_(
             "Re-dated from %(old)s to %(new)s by %(user)s (QuickBooks closed up to %(closed)s): %(reason)s",

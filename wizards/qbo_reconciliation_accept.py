@@ -10,4 +10,12 @@ class QboReconciliationAccept(models.TransientModel):
 
     def action_accept(self):
         self.line_ids._accept(self.reason, self.env.user)
+        self.env["stock.decision.log"]._log(
+            "reconciliation_accept", self.line_ids, self.reason,
+            lambda line: self.env._("Finding %(finding)s accepted (difference %(difference).2f)",
+                                    finding=line.display_name, difference=line.difference),
+            lambda line: {"run": line.reconciliation_id, "kind": line.kind, "role": line.role, "day": line.day,
+                          "doc_number": line.doc_number or False, "odoo_amount": line.odoo_amount,
+                          "posted_amount": line.posting_amount, "qbo_amount": line.qbo_amount,
+                          "difference": line.difference, "currency": line.currency_id.name})
         return {"type": "ir.actions.act_window_close"}
