@@ -1,7 +1,19 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
-from ..const import ACCOUNT_ROLES, LANDED_COST_TYPES
+from ..const import ACCOUNT_ROLES, EXPLANATION_DRIVERS, LANDED_COST_TYPES
 from ..qbo_engine.builder import ValuedLine
+
+# The explanation driver of a posting's lines, by the posting's event (stock.value.explanation).
+EVENT_DRIVERS = {
+    "receipt": "received", "in_transit": "received", "delivery": "shipped", "customer_return": "customer_return",
+    "vendor_return": "vendor_return", "scrap": "scrap", "adjustment": "adjustment", "dropship": "dropship",
+    "revaluation": "revaluation", "hold_release": "quality_hold",
+}
+# In a daily summary the event is gone: the account role (and the side) tells it.
+ROLE_DRIVERS = {
+    "shrinkage": "scrap", "inventory_adjustment": "adjustment", "revaluation": "revaluation",
+    "inventory_quality_hold": "quality_hold", "landed_cost_variance": "landed_true_up",
+}
 
 
 class QboPostingLine(models.Model):
@@ -27,6 +39,31 @@ class QboPostingLine(models.Model):
     warehouse_id = fields.Many2one("stock.warehouse", readonly=True, help="Sent as the QuickBooks Department.")
     channel_id = fields.Many2one("crm.team", "Sales Channel", readonly=True, help="Sent as the QuickBooks Class.")
     description = fields.Char(readonly=True)
+    driver = fields.Selection(
+        EXPLANATION_DRIVERS, compute="_compute_driver",
+        help="What this amount explains: the same drivers as the \"Why?\" explanation of inventory value, "
+             "COGS and margin.")
+
+    @api.depends("role", "cost_type", "amount", "posting_id.event_type", "posting_id.landed_cost_id.is_estimate")
+    def _compute_driver(self):
+        # Lines are written by one INSERT on the stock operations' hot path (qbo_posting_queue), so the
+        # driver is derived when read rather than stored.
+        for line in self:
+            line.driver = line._driver_of(line.posting_id.event_type, line.posting_id.landed_cost_id)
+
+    def _driver_of(self, event, landed_cost):
+        self.ensure_one()
+        if event == "landed_cost":
+            return "landed_estimate" if landed_cost.is_estimate else "landed_true_up"
+        if event in EVENT_DRIVERS:
+            return EVENT_DRIVERS[event]
+        if self.cost_type or self.role == "accrued_landed_cost":
+            return "landed_true_up"
+        if self.role == "cogs":
+            return "shipped" if self.amount > 0 else "customer_return"
+        if self.role == "grni":
+            return "received" if self.amount < 0 else "vendor_return"
+        return ROLE_DRIVERS.get(self.role, "other")
 
     def _compute_debit_credit(self):
         for line in self:

@@ -1,0 +1,101 @@
+"""Report: landed cost and gross margin by style, factory-cost margin beside landed margin (a SQL view)."""
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+
+class StockStyleMarginReport(models.Model):
+    """One row per month, variant and sales channel; the same figures as the margin bridge.
+
+    Revenue, landed COGS and landed cost are defined in ``margin_bridge`` (module docstring): goods
+    shipped carry the product's landed cost per unit received up to the month's end, and landed cost
+    shares booked straight to COGS are rows of their own (no channel, no quantity, all landed cost).
+    Amounts are unrounded sums: a month's total may differ from the bridge by the bridge's cent rounding.
+    """
+
+    _name = "stock.style.margin.report"
+    _description = "Landed Cost and Gross Margin by Style"
+    _auto = False
+    _order = "date desc, product_tmpl_id"
+    # what the view reads: flushed before it is searched
+    _depends = {
+        "stock.valuation.layer": ["create_date", "company_id", "product_id", "quantity", "value", "stock_move_id",
+                                  "stock_landed_cost_id"],
+        "stock.move": ["location_id", "location_dest_id", "sale_line_id"],
+        "sale.order.line": ["price_reduce_taxexcl", "order_id"],
+        "sale.order": ["team_id", "currency_rate"],
+        "stock.landed.cost": ["state", "date", "company_id"],
+        "stock.valuation.adjustment.lines": ["cost_id", "product_id", "qbo_onhand_amount", "qbo_sold_amount"],
+    }
+
+    date = fields.Date("Month", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    product_tmpl_id = fields.Many2one("product.template", "Style", readonly=True)
+    product_id = fields.Many2one("product.product", "Variant", readonly=True)
+    categ_id = fields.Many2one("product.category", "Product Category", readonly=True)
+    channel_id = fields.Many2one("crm.team", "Sales Channel", readonly=True)
+    quantity = fields.Float("Net Quantity Sold", readonly=True, digits="Product Unit of Measure")
+    revenue = fields.Monetary(readonly=True)
+    factory_cogs = fields.Monetary("Factory COGS", readonly=True)
+    landed_cost = fields.Monetary("Landed Cost in COGS", readonly=True)
+    landed_cogs = fields.Monetary("Landed COGS", readonly=True)
+    factory_margin = fields.Monetary("Factory-Cost Margin", readonly=True)
+    landed_margin = fields.Monetary("Landed Margin", readonly=True)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
+
+    def _query(self):
+        return SQL("""
+WITH sales AS (
+    SELECT date_trunc('month', l.create_date)::date AS month, l.company_id, l.product_id, so.team_id AS channel_id,
+           SUM(-l.quantity) AS quantity,
+           SUM(-l.quantity * COALESCE(sol.price_reduce_taxexcl, 0) / COALESCE(NULLIF(so.currency_rate, 0), 1))
+               AS revenue,
+           SUM(-l.value) AS landed_cogs
+      FROM stock_valuation_layer l
+      JOIN stock_move m ON m.id = l.stock_move_id
+      JOIN stock_location src ON src.id = m.location_id
+      JOIN stock_location dst ON dst.id = m.location_dest_id
+ LEFT JOIN sale_order_line sol ON sol.id = m.sale_line_id
+ LEFT JOIN sale_order so ON so.id = sol.order_id
+     WHERE l.stock_landed_cost_id IS NULL AND dst.usage != 'supplier'
+       AND ((src.usage = 'customer')
+            OR (dst.usage = 'customer' AND (src.usage != 'supplier' OR l.value < 0)))
+  GROUP BY 1, 2, 3, 4
+), rows AS (
+    SELECT s.month, s.company_id, s.product_id, s.channel_id, s.quantity, s.revenue, s.landed_cogs,
+           COALESCE(s.quantity * carried.amount / NULLIF(received.quantity, 0), 0) AS landed_cost
+      FROM sales s
+ LEFT JOIN LATERAL (
+        SELECT SUM(a.qbo_onhand_amount) AS amount
+          FROM stock_valuation_adjustment_lines a
+          JOIN stock_landed_cost c ON c.id = a.cost_id
+         WHERE c.state = 'done' AND a.product_id = s.product_id AND c.company_id = s.company_id
+           AND c.date < s.month + interval '1 month') carried ON TRUE
+ LEFT JOIN LATERAL (
+        SELECT SUM(r.quantity) AS quantity
+          FROM stock_valuation_layer r
+          JOIN stock_move rm ON rm.id = r.stock_move_id
+          JOIN stock_location rs ON rs.id = rm.location_id
+          JOIN stock_location rd ON rd.id = rm.location_dest_id
+         WHERE r.product_id = s.product_id AND r.company_id = s.company_id AND r.stock_landed_cost_id IS NULL
+           AND rs.usage = 'supplier' AND rd.usage NOT IN ('supplier', 'customer')
+           AND r.create_date < s.month + interval '1 month') received ON TRUE
+    UNION ALL
+    SELECT date_trunc('month', c.date)::date, c.company_id, a.product_id, NULL, 0, 0,
+           SUM(a.qbo_sold_amount), SUM(a.qbo_sold_amount)
+      FROM stock_valuation_adjustment_lines a
+      JOIN stock_landed_cost c ON c.id = a.cost_id
+     WHERE c.state = 'done' AND a.qbo_sold_amount != 0
+  GROUP BY 1, 2, 3
+)
+SELECT row_number() OVER (ORDER BY r.month, r.product_id, r.channel_id) AS id,
+       r.month AS date, r.company_id, rc.currency_id, pp.product_tmpl_id, r.product_id, pt.categ_id, r.channel_id,
+       r.quantity, r.revenue, r.landed_cogs - r.landed_cost AS factory_cogs, r.landed_cost, r.landed_cogs,
+       r.revenue - (r.landed_cogs - r.landed_cost) AS factory_margin, r.revenue - r.landed_cogs AS landed_margin
+  FROM rows r
+  JOIN res_company rc ON rc.id = r.company_id
+  JOIN product_product pp ON pp.id = r.product_id
+  JOIN product_template pt ON pt.id = pp.product_tmpl_id""")
