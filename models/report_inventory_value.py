@@ -1,0 +1,118 @@
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+from ..const import HOLD_STATES, INVENTORY_STATES, ON_HAND_STATES
+
+# States of goods a move is taking away: they stay at the move's source until it is done.
+DEPARTURE_STATES = ("reserved", "picked", "packed")
+
+
+class StockInventoryValueReport(models.Model):
+    """Units and value per inventory state, location, warehouse and sales channel, from the ledger.
+
+    Each ledger event is read twice: its ``to_state`` side adds its quantity where the goods arrive
+    (``location_dest_id``), its ``from_state`` side removes it where they leave (``location_id``). Summing
+    the rows of a group therefore gives the balance of that group; filtered on a date, the balance at that
+    date. Value:
+
+    - goods on hand (received, quality hold, available … inspected) are valued at Odoo's current unit cost
+      of the product (valuation layers: value ÷ quantity per product and company), so the on-hand total is
+      Odoo's stock valuation, landed costs and revaluations included;
+    - goods in another state (ordered, in transit, shipped, scrapped) keep the value the ledger recorded
+      at the transition (in transit: the estimated value booked to Inventory in Transit).
+
+    Owned = in transit, or in an on-hand state at an internal location (goods returned to the vendor end
+    *returned* at the vendor's location and are no longer counted). A state's location is where its goods
+    sit: a move holds them at its source until they arrive at its destination (see ``_query``).
+
+    The channel is the sales channel of the event (set from the sale order): goods reserved, picked or
+    packed for a channel count for it; goods on the shelf have no channel yet.
+    """
+
+    _name = "stock.inventory.value.report"
+    _description = "Inventory Value by State, Location and Channel"
+    _auto = False
+    _order = "date desc, id desc"
+    _rec_name = "product_id"
+
+    date = fields.Datetime(readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    product_id = fields.Many2one("product.product", "Product", readonly=True)
+    product_tmpl_id = fields.Many2one("product.template", "Style", readonly=True)
+    categ_id = fields.Many2one("product.category", "Product Category", readonly=True)
+    state = fields.Selection(INVENTORY_STATES, "Inventory State", readonly=True)
+    is_owned = fields.Boolean("Owned", readonly=True, help="In transit or on hand: goods the company owns.")
+    is_hold = fields.Boolean("On Hold", readonly=True, help="Quality hold, returned or being inspected.")
+    location_id = fields.Many2one("stock.location", "Location", readonly=True)
+    warehouse_id = fields.Many2one("stock.warehouse", "Warehouse", readonly=True)
+    channel_id = fields.Many2one("crm.team", "Sales Channel", readonly=True)
+    lot_id = fields.Many2one("stock.lot", "Lot/Serial", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    quantity = fields.Float("Units", readonly=True, digits="Product Unit of Measure")
+    value = fields.Monetary("Value", readonly=True, currency_field="currency_id")
+    event_id = fields.Many2one("stock.inventory.event", "Ledger Event", readonly=True)
+
+    def _query(self):
+        def states(keys):
+            return SQL("(%s)", SQL(", ").join(SQL("%s", key) for key in keys))
+
+        on_hand, hold, departure = states(ON_HAND_STATES), states(HOLD_STATES), states(DEPARTURE_STATES)
+        # Where the goods sit in a state. A move holds its goods at its source until they arrive: reserved,
+        # picked and packed goods are still where they were, and so are goods it gives back (reserved ->
+        # available before the move is done) and goods being inspected on their way out of the inspection
+        # location. Arriving (on hand, shipped, scrapped, returned) puts them at its destination; a state left
+        # by a move coming from outside the warehouse (returned -> available on a customer return) was there.
+        to_location = SQL("""
+            CASE WHEN e.to_state IN ('shipped', 'scrapped') THEN e.location_dest_id
+                 WHEN e.to_state IN ('received', 'quality_hold', 'returned', 'available')
+                      AND (e.from_state IS NULL OR e.from_state NOT IN %(departure)s
+                           OR (m.state = 'done' AND e.date >= m.date))
+                      THEN e.location_dest_id
+                 ELSE e.location_id END""", departure=departure)
+        from_location = SQL("""
+            CASE WHEN e.from_state IN %(on_hand)s AND source.usage NOT IN ('internal', 'transit')
+                 THEN e.location_dest_id ELSE e.location_id END""", on_hand=on_hand)
+        # the two sides of each event: (id offset, sign, state column, location expression)
+        sides = []
+        for offset, sign, state, location in ((0, 1, "to_state", to_location),
+                                              (1, -1, "from_state", from_location)):
+            sides.append(SQL(
+                """
+                SELECT e.id * 2 + %(offset)s AS id, e.id AS event_id, e.date, e.company_id, e.product_id,
+                       e.product_tmpl_id, e.%(state)s AS state, %(location)s AS location_id, e.warehouse_id,
+                       e.channel_id, e.lot_id, %(sign)s * e.quantity AS quantity,
+                       %(sign)s * CASE WHEN e.%(state)s IN %(on_hand)s
+                                       THEN e.quantity * COALESCE(cost.unit_cost, e.unit_cost)
+                                       ELSE e.value END AS value
+                  FROM stock_inventory_event e
+             LEFT JOIN stock_move m ON m.id = e.move_id
+             LEFT JOIN stock_location source ON source.id = e.location_id
+             LEFT JOIN stock_inventory_value_report_unit_cost cost
+                       ON cost.product_id = e.product_id AND cost.company_id = e.company_id
+                 WHERE e.%(state)s IS NOT NULL
+                   AND (%(sign)s = 1 OR e.from_state IS DISTINCT FROM e.to_state)
+                """,
+                offset=offset, sign=sign, state=SQL.identifier(state), location=location, on_hand=on_hand))
+        # Owned: in transit, or in an on-hand state inside the warehouse (goods returned to the vendor end in
+        # the returned state at the vendor's location: no longer ours).
+        return SQL("""
+            SELECT side.*, pt.categ_id, c.currency_id,
+                   side.state = 'in_transit' OR (side.state IN %(on_hand)s
+                                                 AND loc.usage IN ('internal', 'transit')) AS is_owned,
+                   side.state IN %(hold)s AND loc.usage IN ('internal', 'transit') AS is_hold
+              FROM (%(sides)s) side
+              JOIN product_template pt ON pt.id = side.product_tmpl_id
+              JOIN res_company c ON c.id = side.company_id
+         LEFT JOIN stock_location loc ON loc.id = side.location_id
+        """, sides=SQL(" UNION ALL ").join(sides), on_hand=on_hand, hold=hold)
+
+    def init(self):
+        # Odoo's current unit cost per product and company, as its valuation report computes it.
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(SQL("""
+            CREATE OR REPLACE VIEW stock_inventory_value_report_unit_cost AS (
+                SELECT company_id, product_id, SUM(value) / NULLIF(SUM(quantity), 0) AS unit_cost
+                  FROM stock_valuation_layer
+              GROUP BY company_id, product_id
+            )"""))
+        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
