@@ -1,0 +1,1 @@
+"""The apparel demo: catalog, company setup and a quarter of activity (used by models/demo_loader.py)."""
