@@ -158,3 +158,75 @@ POSTING_MODES = [
     ("per_event", "One entry per event"),
     ("daily_summary", "Daily summary"),
 ]
+
+# Human decisions kept in the decision log (stock.decision.log), one row each.
+DECISION_KINDS = [
+    ("estimate_override", "Estimate Override"),
+    ("posting_skip", "Posting Skipped"),
+    ("posting_redate", "Re-date Approved"),
+    ("reconciliation_accept", "Reconciliation Finding Accepted"),
+    ("rule_change", "Landed Cost Rule Changed"),
+    ("drift_rule_update", "Rule Updated from a Drift Alert"),
+]
+
+# How the actual landed costs of a driver (cost type, vendor, lane, category) read against its rule
+# over the last receipts (landed.cost.driver).
+DRIFT_CLASSES = [
+    ("none", "Within Threshold"),
+    ("temporary", "Temporary"),
+    ("structural", "Structural"),
+]
+# Alerts raised by the drift check (landed.cost.drift.alert) and what became of them.
+DRIFT_ALERT_KINDS = [
+    ("cost_drift", "Landed Cost Drift"),
+    ("margin_floor", "Margin Under Floor"),
+]
+DRIFT_ALERT_STATES = [
+    ("open", "Open"),
+    ("rule_updated", "Rule Updated"),
+    ("dismissed", "Dismissed"),
+]
+
+# Explanations ("Why?"): the figure explained, where, and the drivers its change is split into.
+EXPLANATION_MEASURES = [
+    ("inventory_value", "Inventory Value"),
+    ("cogs", "Cost of Goods Sold"),
+    ("landed_unit_cost", "Landed Unit Cost"),
+    ("margin", "Gross Margin"),
+]
+EXPLANATION_SCOPES = [
+    ("company", "Company"),
+    ("warehouse", "Warehouse"),
+    ("channel", "Sales Channel"),
+    ("style", "Style"),
+    ("product", "Product Variant"),
+]
+EXPLANATION_DRIVERS = [
+    ("received", "Quantity received"),
+    ("purchase_price", "Purchase price change"),
+    ("landed_estimate", "Landed cost estimate"),
+    ("landed_true_up", "Landed cost true-up / actual"),
+    ("shipped", "Quantity shipped"),
+    ("unit_cost", "Unit cost of goods shipped"),
+    ("sell_price", "Sell price change"),
+    ("channel_mix", "Channel and variant mix"),
+    ("customer_return", "Customer returns"),
+    ("vendor_return", "Returns to vendor"),
+    ("scrap", "Scrap"),
+    ("adjustment", "Count adjustments"),
+    ("revaluation", "Revaluation"),
+    ("dropship", "Dropship"),
+    ("quality_hold", "Quality hold change"),
+    ("other", "Other"),
+    ("rounding", "Rounding (cents)"),
+]
+
+# How a channel allocation (stock.channel.allocation) sets aside stock for its sales channel.
+ALLOCATION_KINDS = [
+    ("quantity", "Quantity"),
+    ("percent", "Percent of Free Stock"),
+]
+
+# Columns of the warehouse's Stock States Board (stock.move grouped by inventory state), in chain order.
+BOARD_STATES = ("in_transit", "received", "quality_hold", "available", "reserved", "picked", "packed",
+                "returned", "scrapped")

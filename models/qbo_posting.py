@@ -1,4 +1,5 @@
 """The outbox: one balanced journal entry per valued event, posted to QuickBooks exactly once."""
+import json
 import uuid
 from datetime import timedelta
 
@@ -7,7 +8,8 @@ from odoo.exceptions import UserError
 from pydantic import ValidationError
 
 from ..const import ERROR_KINDS, POSTING_EVENTS, POSTING_STATES
-from ..qbo_engine.builder import DimensionMissing, MappingMissing, NothingToPost, UnbalancedEntry, build_entry
+from ..qbo_engine.builder import (
+    MAPPING_MENU, DimensionMissing, MappingMissing, NothingToPost, UnbalancedEntry, build_entry)
 
 # Which states a posting may move to from which (``_set_<state>`` enforce it).
 ALLOWED_FROM = {
@@ -63,6 +65,8 @@ class QboPosting(models.Model):
     amount = fields.Monetary("Amount", compute="_compute_amount", store=True,
                              help="Total of the debit lines.")
     payload = fields.Json(readonly=True, copy=False, help="The JournalEntry JSON last built for QuickBooks.")
+    payload_text = fields.Text("Payload", compute="_compute_payload_text",
+                               help="The payload as indented JSON, for reading on the form.")
     private_note = fields.Char(readonly=True)
     qbo_id = fields.Char("QuickBooks Id", readonly=True, copy=False, index="btree_not_null")
     qbo_sync_token = fields.Char(readonly=True, copy=False)
@@ -107,6 +111,11 @@ class QboPosting(models.Model):
             [("posting_id", "in", self.ids)], groupby=["posting_id"], aggregates=["__count"]))
         for posting in self:
             posting.attempt_count = counts.get(posting, 0)
+
+    @api.depends("payload")
+    def _compute_payload_text(self):
+        for posting in self:
+            posting.payload_text = json.dumps(posting.payload, indent=2, sort_keys=True) if posting.payload else False
 
     def _compute_qbo_url(self):
         for posting in self:
@@ -199,7 +208,15 @@ class QboPosting(models.Model):
 
     def _qbo_build_error(self, error):
         """Posting-state values for an entry that cannot be built (a person must act)."""
-        if isinstance(error, (MappingMissing, DimensionMissing)):
+        if isinstance(error, MappingMissing):
+            message = error.user_message
+            archived = self.env["qbo.account.mapping"]._qbo_archived_lines(self.company_id, error.role,
+                                                                             error.cost_type)
+            if archived:
+                message = _("%(missing)s This role has an archived mapping line (%(lines)s): unarchive it in "
+                            "%(menu)s, then retry.", missing=message, lines=", ".join(archived.mapped("display_name")),
+                            menu=MAPPING_MENU)
+        elif isinstance(error, DimensionMissing):
             message = error.user_message
         elif isinstance(error, UnbalancedEntry):
             message = _("%(error)s. The valuation lines do not balance: report this posting.", error=error)

@@ -12,3 +12,12 @@ from . import test_landed_cost_estimate
 from . import test_qbo_dashboard
 from . import test_reconciliation
 from . import test_posting_concurrency
+from . import test_tours
+from . import test_demo_data
+from . import test_cost_drift
+from . import test_decision_log
+from . import test_posting_bad_input
+from . import test_value_explanation
+from . import test_margin_bridge
+from . import test_available_to_promise
+from . import test_finance_reports
