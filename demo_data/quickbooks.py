@@ -13,28 +13,12 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 
+from ..qbo_engine.emulator.demo import DEMO_COST_TYPE_ACCOUNTS as COST_TYPE_ACCOUNTS
+from ..qbo_engine.emulator.demo import DEMO_ROLE_ACCOUNTS as ROLE_ACCOUNTS
+
 HTTP_TIMEOUT = 15
 # Seconds to wait before running a throttled reconciliation again (QuickBooks' windows: one second, one minute).
 RECONCILE_WAITS = (2, 61)
-# Role (and landed cost type) -> account of the emulator's demo chart (qbo_engine/emulator/demo.py).
-ROLE_ACCOUNTS = {
-    "inventory": "Inventory Asset",
-    "inventory_in_transit": "Inventory in Transit",
-    "inventory_quality_hold": "Inventory – Quality Hold",
-    "grni": "Inventory Received Not Billed",
-    "cogs": "Cost of Goods Sold",
-    "landed_cost_variance": "Landed Cost Variance",
-    "shrinkage": "Shrinkage",
-    "inventory_adjustment": "Inventory Adjustment",
-    "revaluation": "Inventory Revaluation",
-}
-COST_TYPE_ACCOUNTS = {
-    "freight": "Accrued Landed Cost – Freight",
-    "duty": "Accrued Landed Cost – Duty",
-    "broker": "Accrued Landed Cost – Broker",
-    "insurance": "Accrued Landed Cost – Insurance",
-    "other": "Accrued Landed Cost – Other",
-}
 # The demo's warehouses -> departments of the emulator's demo company; channels keep their names as classes.
 WAREHOUSE_DEPARTMENTS = {"LADC": "Main Warehouse", "NYST": "East Warehouse"}
 

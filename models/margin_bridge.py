@@ -216,7 +216,7 @@ class StockMarginBridgeLine(models.TransientModel):
     currency_id = fields.Many2one(related="bridge_id.currency_id")
     sequence = fields.Integer()
     section = fields.Selection([("period", "Period"), ("change", "Change from the compared period")], readonly=True)
-    step = fields.Selection(BRIDGE_STEPS, readonly=True)
+    step = fields.Selection(BRIDGE_STEPS, "Kind of Step", readonly=True)
     name = fields.Char("Step", readonly=True)
     amount = fields.Monetary(readonly=True)
     compared_amount = fields.Monetary("Compared Period", readonly=True)

@@ -65,7 +65,7 @@ class QboPosting(models.Model):
     amount = fields.Monetary("Amount", compute="_compute_amount", store=True,
                              help="Total of the debit lines.")
     payload = fields.Json(readonly=True, copy=False, help="The JournalEntry JSON last built for QuickBooks.")
-    payload_text = fields.Text("Payload", compute="_compute_payload_text",
+    payload_text = fields.Text("Payload (JSON)", compute="_compute_payload_text",
                                help="The payload as indented JSON, for reading on the form.")
     private_note = fields.Char(readonly=True)
     qbo_id = fields.Char("QuickBooks Id", readonly=True, copy=False, index="btree_not_null")

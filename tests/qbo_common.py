@@ -20,30 +20,14 @@ from odoo import Command
 from odoo.tests import TransactionCase
 
 from ..qbo_engine.emulator import EmulatorServer, RateLimitSettings
+from ..qbo_engine.emulator.demo import DEMO_COST_TYPE_ACCOUNTS as COST_TYPE_ACCOUNTS
+from ..qbo_engine.emulator.demo import DEMO_ROLE_ACCOUNTS as ROLE_ACCOUNTS
+from ..qbo_engine.ratelimit import RateLimiter
 
 HTTP_TIMEOUT = 10
 REDIRECT_URI = "http://localhost:8069/qbo/oauth/callback"
 # Functional tests send faster than QuickBooks' 10 requests a second; throttling has its own tests.
 RELAXED_LIMITS = RateLimitSettings(per_minute=100_000, per_second=10_000, concurrent=100, batch_per_minute=10_000)
-# Role (and landed cost type) -> account name in the emulator's demo chart.
-ROLE_ACCOUNTS = {
-    "inventory": "Inventory Asset",
-    "inventory_in_transit": "Inventory in Transit",
-    "inventory_quality_hold": "Inventory – Quality Hold",
-    "grni": "Inventory Received Not Billed",
-    "cogs": "Cost of Goods Sold",
-    "landed_cost_variance": "Landed Cost Variance",
-    "shrinkage": "Shrinkage",
-    "inventory_adjustment": "Inventory Adjustment",
-    "revaluation": "Inventory Revaluation",
-}
-COST_TYPE_ACCOUNTS = {
-    "freight": "Accrued Landed Cost – Freight",
-    "duty": "Accrued Landed Cost – Duty",
-    "broker": "Accrued Landed Cost – Broker",
-    "insurance": "Accrued Landed Cost – Insurance",
-    "other": "Accrued Landed Cost – Other",
-}
 
 
 class QboEmulatorMixin:
@@ -95,6 +79,16 @@ class QboEmulatorMixin:
         return connection.env["qbo.connection"]._qbo_oauth_callback(
             redirect["state"], redirect.get("code"), redirect.get("realmId"), error=redirect.get("error"),
             with_commit=False)
+
+    def drain(self, postings=None):
+        """What the posting cron does after commit, in the test transaction (needs ``flush_ledger``).
+
+        A fresh limiter per run: a 429's pause must not make the next test wait a minute.
+        """
+        self.flush_ledger()
+        self.env["qbo.posting"]._qbo_drain(self.qbo_company, posting_ids=postings and postings.ids,
+                                           with_commit=False, limiter=RateLimiter())
+        self.env.invalidate_all()
 
     @classmethod
     def _qbo_map_all_roles(cls, connection):

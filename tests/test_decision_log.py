@@ -30,11 +30,6 @@ class TestDecisionLog(QboEmulatorCommon, LandedCostCommon):
         self.qbo_server.clear_faults()
 
     # ------------------------------------------------------------------ helpers
-    def drain(self):
-        self.flush_ledger()
-        self.env["qbo.posting"]._qbo_drain(self.qbo_company, with_commit=False, limiter=RateLimiter())
-        self.env.invalidate_all()
-
     def posting_of(self, picking):
         self.flush_ledger()
         return self.env["qbo.posting"].search([("picking_id", "=", picking.id)])

@@ -4,7 +4,6 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import Form, tagged
 
-from ..qbo_engine.ratelimit import RateLimiter
 from .common import InventoryStateCommon
 from .qbo_common import QboEmulatorCommon
 
@@ -18,12 +17,6 @@ class TestPostingSync(QboEmulatorCommon, InventoryStateCommon):
         self.qbo_server.clear_faults()
 
     # ------------------------------------------------------------------ helpers
-    def drain(self):
-        self.flush_ledger()
-        # A fresh limiter per run: a 429's pause must not make the next test run wait a minute.
-        self.env["qbo.posting"]._qbo_drain(self.qbo_company, with_commit=False, limiter=RateLimiter())
-        self.env.invalidate_all()
-
     def due_now(self, postings):
         postings.write({"next_try": fields.Datetime.now() - timedelta(seconds=1)})
 

@@ -37,13 +37,6 @@ class TestTours(QboEmulatorCommon, InventoryStateCommon, HttpCase):
         })
 
     # ------------------------------------------------------------------ helpers
-    def drain(self, postings=None):
-        """What the posting cron does after commit, in the test transaction."""
-        self.flush_ledger()
-        self.env["qbo.posting"]._qbo_drain(self.qbo_company, posting_ids=postings and postings.ids,
-                                           with_commit=False, limiter=RateLimiter())
-        self.env.invalidate_all()
-
     def posting_of(self, pickings):
         self.flush_ledger()
         return self.env["qbo.posting"].search([("picking_id", "in", pickings.ids)])

@@ -26,6 +26,26 @@ DEMO_ACCOUNTS = (
     ('Retained Earnings', 'Equity', 'RetainedEarnings'),
     ('Sales of Product Income', 'Income', 'SalesOfProductIncome'),
 )
+# The demo account that stands for each account role of the project's mapping, and for each
+# landed cost type's accrual (used by the test fixtures and ./demo to map a connection in one go).
+DEMO_ROLE_ACCOUNTS = {
+    'inventory': 'Inventory Asset',
+    'inventory_in_transit': 'Inventory in Transit',
+    'inventory_quality_hold': 'Inventory – Quality Hold',
+    'grni': 'Inventory Received Not Billed',
+    'cogs': 'Cost of Goods Sold',
+    'landed_cost_variance': 'Landed Cost Variance',
+    'shrinkage': 'Shrinkage',
+    'inventory_adjustment': 'Inventory Adjustment',
+    'revaluation': 'Inventory Revaluation',
+}
+DEMO_COST_TYPE_ACCOUNTS = {
+    'freight': 'Accrued Landed Cost – Freight',
+    'duty': 'Accrued Landed Cost – Duty',
+    'broker': 'Accrued Landed Cost – Broker',
+    'insurance': 'Accrued Landed Cost – Insurance',
+    'other': 'Accrued Landed Cost – Other',
+}
 DEMO_CLASSES = ('Wholesale', 'E-commerce', 'Retail')
 DEMO_DEPARTMENTS = ('Main Warehouse', 'East Warehouse')
 DEMO_ITEMS = (
