@@ -166,6 +166,8 @@ def report_calls(env):
          ["sold_qty:sum", "on_hand_qty:sum", "sell_through"], ["season", "product_tmpl_id"], {}),
         ("receivable aging by customer", "stock.ar.aging.report", [], ["amount_residual:sum"],
          ["partner_id", "bucket"], {}),
+        ("margin by style and month", "stock.style.margin.report", [],
+         ["revenue:sum", "factory_margin:sum", "landed_margin:sum"], ["product_tmpl_id", "date:month"], {}),
         ("SKU timeline of one variant (by kind)", "stock.sku.timeline.report", [("product_id", "=", product.id)],
          ["value:sum"], ["kind"], {}),
     ]

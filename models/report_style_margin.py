@@ -47,6 +47,10 @@ class StockStyleMarginReport(models.Model):
         self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
 
     def _query(self):
+        # The landed cost carried per unit is "landed cost on hand booked so far / units received so far" at
+        # each month's end. Rather than two subqueries per sales row (each re-reading the valuation layers),
+        # receipts and landed costs are summed once per product and month, and window sums over the months
+        # give the running totals each sales month reads: one pass over the layers instead of one per row.
         return SQL("""
 WITH sales AS (
     SELECT date_trunc('month', l.create_date)::date AS month, l.company_id, l.product_id, so.team_id AS channel_id,
@@ -64,25 +68,37 @@ WITH sales AS (
        AND ((src.usage = 'customer')
             OR (dst.usage = 'customer' AND (src.usage != 'supplier' OR l.value < 0)))
   GROUP BY 1, 2, 3, 4
+), monthly AS (
+    -- per product and month: landed cost on hand booked, units received from vendors, and a zero row for
+    -- each month with sales so that the running totals below have a row to read for it
+    SELECT month, company_id, product_id, SUM(carried) AS carried, SUM(received) AS received
+      FROM (SELECT date_trunc('month', c.date)::date AS month, c.company_id, a.product_id,
+                   a.qbo_onhand_amount AS carried, 0 AS received
+              FROM stock_valuation_adjustment_lines a
+              JOIN stock_landed_cost c ON c.id = a.cost_id
+             WHERE c.state = 'done'
+         UNION ALL
+            SELECT date_trunc('month', r.create_date)::date, r.company_id, r.product_id, 0, r.quantity
+              FROM stock_valuation_layer r
+              JOIN stock_move rm ON rm.id = r.stock_move_id
+              JOIN stock_location rs ON rs.id = rm.location_id
+              JOIN stock_location rd ON rd.id = rm.location_dest_id
+             WHERE r.stock_landed_cost_id IS NULL
+               AND rs.usage = 'supplier' AND rd.usage NOT IN ('supplier', 'customer')
+         UNION ALL
+            SELECT DISTINCT month, company_id, product_id, 0, 0 FROM sales) events
+  GROUP BY 1, 2, 3
+), to_date AS (
+    -- running totals up to each month's end: one row per product and month, so the frame stops at that month
+    SELECT month, company_id, product_id,
+           SUM(carried) OVER running AS carried, SUM(received) OVER running AS received
+      FROM monthly
+    WINDOW running AS (PARTITION BY company_id, product_id ORDER BY month)
 ), rows AS (
     SELECT s.month, s.company_id, s.product_id, s.channel_id, s.quantity, s.revenue, s.landed_cogs,
-           COALESCE(s.quantity * carried.amount / NULLIF(received.quantity, 0), 0) AS landed_cost
+           COALESCE(s.quantity * t.carried / NULLIF(t.received, 0), 0) AS landed_cost
       FROM sales s
- LEFT JOIN LATERAL (
-        SELECT SUM(a.qbo_onhand_amount) AS amount
-          FROM stock_valuation_adjustment_lines a
-          JOIN stock_landed_cost c ON c.id = a.cost_id
-         WHERE c.state = 'done' AND a.product_id = s.product_id AND c.company_id = s.company_id
-           AND c.date < s.month + interval '1 month') carried ON TRUE
- LEFT JOIN LATERAL (
-        SELECT SUM(r.quantity) AS quantity
-          FROM stock_valuation_layer r
-          JOIN stock_move rm ON rm.id = r.stock_move_id
-          JOIN stock_location rs ON rs.id = rm.location_id
-          JOIN stock_location rd ON rd.id = rm.location_dest_id
-         WHERE r.product_id = s.product_id AND r.company_id = s.company_id AND r.stock_landed_cost_id IS NULL
-           AND rs.usage = 'supplier' AND rd.usage NOT IN ('supplier', 'customer')
-           AND r.create_date < s.month + interval '1 month') received ON TRUE
+      JOIN to_date t ON t.month = s.month AND t.company_id = s.company_id AND t.product_id = s.product_id
     UNION ALL
     SELECT date_trunc('month', c.date)::date, c.company_id, a.product_id, NULL, 0, 0,
            SUM(a.qbo_sold_amount), SUM(a.qbo_sold_amount)

@@ -87,6 +87,19 @@ class StockValueExplanationReport(models.TransientModel):
         self._refresh()
         return self._action_open()
 
+    def action_open_graph(self):
+        """The drivers of this explanation as a bar chart, to compare them or group them otherwise."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Why? Drivers"),
+            "res_model": "stock.value.explanation.report.line",
+            "view_mode": "graph",
+            "views": [(self.env.ref("stock_quickbooks_sync.stock_value_explanation_report_line_view_graph").id,
+                       "graph")],
+            "domain": [("report_id", "=", self.id)],
+        }
+
     def _check_company_allowed(self):
         # the engine reads with SQL: the company must be one the user works in
         if self.company_id not in self.env.companies:

@@ -125,6 +125,10 @@ class TestValueExplanation(ExplanationCommon):
         self.assertEqual(report.line_ids.filtered(lambda l: l.driver == "shipped").amount, -930.0)
         sources = report.line_ids.filtered(lambda l: l.driver == "shipped").action_open_sources()
         self.assertEqual(len(self.env["stock.valuation.layer"].search(sources["domain"])), 1)
+        # "Graph" charts this explanation's drivers, and only them
+        graph = report.action_open_graph()
+        self.assertEqual((graph["res_model"], graph["views"][0][1]), ("stock.value.explanation.report.line", "graph"))
+        self.assertEqual(self.env[graph["res_model"]].search(graph["domain"]), report.line_ids)
 
     def test_no_activity_and_bad_input(self):
         july = self.Explanation._explain("inventory_value", "2026-07-01", "2026-07-31", "style", self.style.id)
