@@ -5,6 +5,8 @@ from ..const import HOLD_STATES, INVENTORY_STATES, ON_HAND_STATES
 
 # States of goods a move is taking away: they stay at the move's source until it is done.
 DEPARTURE_STATES = ("reserved", "picked", "packed")
+# States of goods on their way to us: valued at what they entered with, not at the current unit cost.
+PIPELINE_STATES = ("ordered", "in_transit")
 
 
 class StockInventoryValueReport(models.Model):
@@ -17,9 +19,14 @@ class StockInventoryValueReport(models.Model):
 
     - goods on hand (received, quality hold, available … inspected) are valued at Odoo's current unit cost
       of the product (valuation layers: value ÷ quantity per product and company), so the on-hand total is
-      Odoo's stock valuation, landed costs and revaluations included;
+      Odoo's stock valuation, landed costs and revaluations included (with nothing left in the layers, the
+      product's cost: one unit cost per product, so a state without units has no value);
     - goods in another state (ordered, in transit, shipped, scrapped) keep the value the ledger recorded
-      at the transition (in transit: the estimated value booked to Inventory in Transit).
+      at the transition. Goods leave *ordered* and *in transit* at the value they entered with (the receipt
+      is valued with its landed costs, the pipeline was not), so the value of these states comes back to
+      exactly 0 with their units. In transit from a vendor is the estimated value booked to Inventory in
+      Transit (the purchase line's in-transit unit cost), relieved by exactly that amount at receipt;
+      goods in transit between warehouses stay with the warehouse that sent them until they arrive.
 
     Owned = in transit, or in an on-hand state at an internal location (goods returned to the vendor end
     *returned* at the vendor's location and are no longer counted). A state's location is where its goods
@@ -57,6 +64,7 @@ class StockInventoryValueReport(models.Model):
             return SQL("(%s)", SQL(", ").join(SQL("%s", key) for key in keys))
 
         on_hand, hold, departure = states(ON_HAND_STATES), states(HOLD_STATES), states(DEPARTURE_STATES)
+        pipeline = states(PIPELINE_STATES)
         # Where the goods sit in a state. A move holds its goods at its source until they arrive: reserved,
         # picked and packed goods are still where they were, and so are goods it gives back (reserved ->
         # available before the move is done) and goods being inspected on their way out of the inspection
@@ -79,23 +87,53 @@ class StockInventoryValueReport(models.Model):
             sides.append(SQL(
                 """
                 SELECT e.id * 2 + %(offset)s AS id, e.id AS event_id, e.date, e.company_id, e.product_id,
-                       e.product_tmpl_id, e.%(state)s AS state, %(location)s AS location_id, e.warehouse_id,
+                       e.product_tmpl_id, e.%(state)s AS state, %(location)s AS location_id,
+                       CASE WHEN e.%(state)s IN %(pipeline)s
+                            THEN COALESCE(entry.warehouse_id, origin.warehouse_id, e.warehouse_id)
+                            ELSE e.warehouse_id END AS warehouse_id,
                        e.channel_id, e.lot_id, %(sign)s * e.quantity AS quantity,
-                       %(sign)s * CASE WHEN e.%(state)s IN %(on_hand)s
-                                       THEN e.quantity * COALESCE(cost.unit_cost, e.unit_cost)
-                                       ELSE e.value END AS value
+                       %(sign)s * CASE
+                            WHEN e.%(state)s IN %(on_hand)s
+                                 THEN e.quantity * COALESCE(cost.unit_cost,
+                                                            (pp.standard_price ->> e.company_id::text)::numeric,
+                                                            e.unit_cost)
+                            WHEN e.%(state)s = 'in_transit'
+                                 THEN e.quantity * COALESCE(NULLIF(pol.qbo_in_transit_unit_cost, 0), entry.unit_cost,
+                                                            origin.unit_cost, e.unit_cost)
+                            WHEN e.%(state)s IN %(pipeline)s THEN e.quantity * COALESCE(entry.unit_cost, e.unit_cost)
+                            ELSE e.value END AS value
                   FROM stock_inventory_event e
+                  JOIN product_product pp ON pp.id = e.product_id
              LEFT JOIN stock_move m ON m.id = e.move_id
+             LEFT JOIN purchase_order_line pol ON pol.id = m.purchase_line_id
              LEFT JOIN stock_location source ON source.id = e.location_id
              LEFT JOIN stock_inventory_value_report_unit_cost cost
                        ON cost.product_id = e.product_id AND cost.company_id = e.company_id
+             LEFT JOIN entry ON entry.move_id = e.move_id AND entry.state = e.%(state)s
+             LEFT JOIN origin ON origin.move_id = e.move_id AND e.%(state)s = 'in_transit'
                  WHERE e.%(state)s IS NOT NULL
                    AND (%(sign)s = 1 OR e.from_state IS DISTINCT FROM e.to_state)
                 """,
-                offset=offset, sign=sign, state=SQL.identifier(state), location=location, on_hand=on_hand))
-        # Owned: in transit, or in an on-hand state inside the warehouse (goods returned to the vendor end in
-        # the returned state at the vendor's location: no longer ours).
+                offset=offset, sign=sign, state=SQL.identifier(state), location=location, on_hand=on_hand,
+                pipeline=pipeline))
+        # What entered a pipeline state, per move: unit cost and warehouse its leaving side takes. Goods arriving
+        # from another warehouse's transit left it on the move they come from (its origin move).
         return SQL("""
+            WITH entry AS (
+                SELECT move_id, to_state AS state, SUM(value) / NULLIF(SUM(quantity), 0) AS unit_cost,
+                       MIN(warehouse_id) AS warehouse_id
+                  FROM stock_inventory_event
+                 WHERE to_state IN %(pipeline)s AND move_id IS NOT NULL
+              GROUP BY move_id, to_state
+            ), origin AS (
+                SELECT rel.move_dest_id AS move_id, SUM(x.value) / NULLIF(SUM(x.quantity), 0) AS unit_cost,
+                       MIN(x.warehouse_id) AS warehouse_id
+                  FROM stock_move_move_rel rel
+                  JOIN stock_inventory_event x ON x.move_id = rel.move_orig_id AND x.to_state = 'in_transit'
+              GROUP BY rel.move_dest_id
+            )
+            -- owned: in transit, or in an on-hand state inside the warehouse (goods returned to the vendor end
+            -- in the returned state at the vendor's location: no longer ours)
             SELECT side.*, pt.categ_id, c.currency_id,
                    side.state = 'in_transit' OR (side.state IN %(on_hand)s
                                                  AND loc.usage IN ('internal', 'transit')) AS is_owned,
@@ -104,7 +142,7 @@ class StockInventoryValueReport(models.Model):
               JOIN product_template pt ON pt.id = side.product_tmpl_id
               JOIN res_company c ON c.id = side.company_id
          LEFT JOIN stock_location loc ON loc.id = side.location_id
-        """, sides=SQL(" UNION ALL ").join(sides), on_hand=on_hand, hold=hold)
+        """, sides=SQL(" UNION ALL ").join(sides), on_hand=on_hand, hold=hold, pipeline=pipeline)
 
     def init(self):
         # Odoo's current unit cost per product and company, as its valuation report computes it.

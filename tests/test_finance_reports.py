@@ -113,6 +113,83 @@ class TestFinanceReports(LandedCostCommon):
         self.assertEqual(grni[order.id], {"received_qty": 0.0, "in_transit_qty": 40.0, "grni_qty": 40.0,
                                           "grni_value": 200.0}, "owned from the vendor's shipment under FOB")
 
+    def owned_by_warehouse_and_state(self, product):
+        """{(warehouse, state): (units, value)} of the product's owned goods, rounded to the cent; asserts
+        that no group is negative and that a group without units has no value."""
+        groups = self.totals("stock.inventory.value.report", [("product_id", "=", product.id),
+                                                              ("is_owned", "=", True)],
+                             ["warehouse_id", "state"], ["quantity", "value"])
+        balances = {key: (round(group["quantity"], 4), round(group["value"], 2)) for key, group in groups.items()}
+        for key, (quantity, value) in balances.items():
+            self.assertGreaterEqual(quantity, 0.0, "negative units in %s" % (key,))
+            self.assertGreaterEqual(value, 0.0, "negative value in %s" % (key,))
+            if not quantity:
+                self.assertEqual(value, 0.0, "value left in %s without units" % (key,))
+        return {key: balance for key, balance in balances.items() if balance != (0.0, 0.0)}
+
+    def test_inventory_value_in_transit_relieved_at_receipt_into_quality_control(self):
+        """FOB goods in transit to a second, three-step warehouse: in transit at the value booked to Inventory
+        in Transit, relieved by exactly that at receipt although the receipt carries the landed costs."""
+        east = self.env["stock.warehouse"].create({"name": "East DC", "code": "EDC", "reception_steps": "three_steps"})
+        fob = self.env["account.incoterms"].search([("code", "=", "FOB")], limit=1)
+        order = self.env["purchase.order"].create({
+            "partner_id": self.vendor.id, "picking_type_id": east.in_type_id.id, "incoterm_id": fob.id,
+            "order_line": [Command.create({"product_id": self.product.id, "product_qty": 100, "price_unit": 10.0})]})
+        # landed costs of 400.00 on 1,000.00 of goods: 14.00 a unit once received
+        self.env["purchase.landed.cost.estimate"].create([
+            {"order_id": order.id, "cost_type": "duty", "method": "percent_value", "rate": 16.5},
+            {"order_id": order.id, "cost_type": "freight", "method": "fixed_quantity", "amount": 80.0},
+            {"order_id": order.id, "cost_type": "broker", "method": "fixed_value", "amount": 150.0},
+            {"order_id": order.id, "cost_type": "insurance", "method": "percent_value", "rate": 0.5},
+        ])
+        order.button_confirm()
+        receipt = order.picking_ids
+        receipt.action_mark_shipped_by_vendor()
+        self.assertEqual(self.owned_by_warehouse_and_state(self.product), {(east.id, "in_transit"): (100.0, 1000.0)})
+
+        self.validate(receipt)
+        self.assertEqual(self.unit_cost(self.product), 14.0, "the receipt carries its estimated landed costs")
+        self.assertEqual(self.owned_by_warehouse_and_state(self.product), {(east.id, "received"): (100.0, 1400.0)},
+                         "in transit relieved by the 1,000.00 it was booked at, not the 1,400.00 received")
+        quality = receipt.move_ids.move_dest_ids.picking_id
+        self.validate(quality)
+        self.assertEqual(self.owned_by_warehouse_and_state(self.product),
+                         {(east.id, "quality_hold"): (100.0, 1400.0)})
+        self.validate(quality.move_ids.move_dest_ids.picking_id)
+        self.assertEqual(self.owned_by_warehouse_and_state(self.product), {(east.id, "available"): (100.0, 1400.0)})
+        # the pipeline states are back to zero too, with their units
+        pipeline = self.totals("stock.inventory.value.report", [("product_id", "=", self.product.id),
+                                                                ("state", "in", ("ordered", "in_transit"))],
+                               ["state"], ["quantity", "value"])
+        self.assertEqual({state: (group["quantity"], round(group["value"], 2)) for state, group in pipeline.items()},
+                         {"ordered": (0.0, 0.0), "in_transit": (0.0, 0.0)})
+
+    def test_inventory_value_in_transit_between_warehouses(self):
+        """Goods sent through a transit location stay with the warehouse that sent them until they arrive."""
+        east = self.env["stock.warehouse"].create({"name": "East DC", "code": "EDC"})
+        transit = self.env["stock.location"].create({
+            "name": "Truck to East DC", "usage": "transit", "company_id": self.company.id})
+        self.receive(50, price=5.0)
+
+        def move(source, dest, origin=None):
+            record = self.env["stock.move"].create({
+                "name": "Transfer to East DC", "product_id": self.product.id, "product_uom_qty": 20,
+                "product_uom": self.product.uom_id.id, "location_id": source.id, "location_dest_id": dest.id,
+                "move_orig_ids": [Command.set(origin.ids)] if origin else False})
+            record._action_confirm()
+            record._action_assign()
+            record.quantity = 20
+            record.picked = True
+            record._action_done()
+            return record
+
+        sent = move(self.stock, transit)
+        self.assertEqual(self.owned_by_warehouse_and_state(self.product), {
+            (self.warehouse.id, "available"): (30.0, 150.0), (self.warehouse.id, "in_transit"): (20.0, 100.0)})
+        move(transit, east.lot_stock_id, origin=sent)
+        self.assertEqual(self.owned_by_warehouse_and_state(self.product), {
+            (self.warehouse.id, "available"): (30.0, 150.0), (east.id, "available"): (20.0, 100.0)})
+
     def test_grni(self):
         order = self.receive(100, price=5.0)
         grni = self.totals("stock.grni.report", [("purchase_id", "=", order.id)], ["purchase_id"],
