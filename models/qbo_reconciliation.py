@@ -15,7 +15,9 @@ from odoo.exceptions import UserError, ValidationError
 from ..const import ACCOUNT_ROLES, RUN_STATES
 from ..qbo_engine.builder import DimensionMissing, MappingMissing, NothingToPost, UnbalancedEntry
 from ..qbo_engine.errors import QboError
-from ..qbo_engine.reconcile import DELETED, EDITED, MISSING, UNEXPECTED, Reconciler, compare_entries, find_unexpected
+from ..qbo_engine.reconcile import (
+    DELETED, EDITED, MISSING, UNEXPECTED, Reconciler, compare_entries, entries_by_id, find_unexpected,
+)
 from ..qbo_engine.schemas import LINE_DETAIL_TYPE
 
 UNPOSTED_KINDS = {"draft": "not_posted", "to_post": "not_posted", "failed": "failed", "blocked": "blocked"}
@@ -112,7 +114,11 @@ class QboReconciliation(models.Model):
             client = connection._qbo_client(limiter=limiter, with_commit=with_commit)
             vals_list, entries_read, balances = self._qbo_findings(client)
         except QboError as error:
-            self.write({"state": "error", "error_message": error.user_message or str(error),
+            message = error.user_message or str(error)
+            if error.is_throttle or error.reason == "rate_limited":
+                message = _("QuickBooks still asked us to slow down after waiting and trying again; nothing was "
+                            "recorded. Run the reconciliation again in a few minutes.")
+            self.write({"state": "error", "error_message": message,
                         "run_by_id": self.env.uid, "run_date": fields.Datetime.now()})
             self._qbo_note(_("QuickBooks could not be read: %(why)s", why=self.error_message))
             return False
@@ -161,7 +167,9 @@ class QboReconciliation(models.Model):
         entries_read = sum(len(entries) for entries in found.values()) + len(changed) + len(in_period)
         synced = self._qbo_synced_accounts(company)
 
-        compared = compare_entries(expected, found, posted_ids, deleted_ids)
+        # Our entry renumbered in QuickBooks is found by the Id we stored, among all entries read.
+        by_id = entries_by_id(changed, in_period, found)
+        compared = compare_entries(expected, found, posted_ids, deleted_ids, by_id=by_id)
         findings = {f.doc_number: f for f in compared if f.kind in (EDITED, DELETED, MISSING)}
         duplicates = [f for f in compared if f.kind == UNEXPECTED]
         candidates = {str(e.get("Id")): e for e in changed + in_period
@@ -173,6 +181,11 @@ class QboReconciliation(models.Model):
                                          ("doc_number", "in", [f.doc_number for f in hand_typed if f.doc_number])
                                          ]).mapped("doc_number"))
         hand_typed = [f for f in hand_typed if f.doc_number not in other_ours]
+        # So is an Id one of our postings recorded: renumbered in QuickBooks, reported as edited.
+        posted_here = set(Posting.search([("company_id", "=", company.id),
+                                          ("qbo_id", "in", [f.qbo_id for f in hand_typed if f.qbo_id])
+                                          ]).mapped("qbo_id"))
+        hand_typed = [f for f in hand_typed if f.qbo_id not in posted_here]
 
         vals_list = []
         matched = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
@@ -182,7 +195,8 @@ class QboReconciliation(models.Model):
                 vals_list += self._qbo_unposted_vals(posting, roles)
                 continue
             finding = findings.get(posting.doc_number)
-            entry = _our_entry(found.get(posting.doc_number), posting.qbo_id)
+            entry = (by_id.get(finding.qbo_id) if finding and finding.renumbered_to is not None
+                     else _our_entry(found.get(posting.doc_number), posting.qbo_id))
             qbo_roles = _amounts_by_role(entry, account_roles.get(posting, {})) if entry else {}
             if finding is None and posting.doc_number not in expected:
                 finding_kind, detail = "edited", _(
@@ -193,6 +207,11 @@ class QboReconciliation(models.Model):
             else:
                 finding_kind = "edited" if finding.kind == EDITED else "deleted"
                 detail = finding.detail
+                if finding.renumbered_to is not None:
+                    detail = _(
+                        "%(detail)s It is still our entry: do not repost it (that would book it twice). Change "
+                        "its number back to %(doc)s in QuickBooks, or accept the finding with a reason.",
+                        detail=finding.detail, doc=posting.doc_number)
             rows = []
             for role, amount in sorted(roles.items(), key=lambda item: ROLE_ORDER[item[0]]):
                 qbo = float(qbo_roles.get(role, 0.0))

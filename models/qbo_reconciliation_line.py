@@ -92,8 +92,8 @@ class QboReconciliationLine(models.Model):
             if not diffs:
                 raise UserError(_(
                     "%(doc)s was edited in QuickBooks without changing an amount (%(why)s). A correcting entry "
-                    "cannot fix a date, class or department: change it back in QuickBooks, or accept the finding "
-                    "with a reason.", doc=posting.doc_number, why=lines[:1].explanation))
+                    "cannot fix a number, date, class or department: change it back in QuickBooks, or accept the "
+                    "finding with a reason.", doc=posting.doc_number, why=lines[:1].explanation))
             if not posting.currency_id.is_zero(sum(diffs.mapped("difference"))):
                 raise UserError(_(
                     "%(doc)s was edited in QuickBooks onto accounts that no synced role maps to, so a correcting "

@@ -4,7 +4,11 @@ Findings, one per difference:
 
 * ``missing``    – we expected an entry under this DocNumber and QuickBooks has none;
 * ``edited``     – the entry exists but a line's amount, account, class or
-  department (or the date) differs; the detail says which line;
+  department (or the date) differs; the detail says which line. An entry
+  found by the Id we recorded under another DocNumber is ``edited`` too
+  (its number changed in QuickBooks; ``Finding.renumbered_to`` holds the new
+  one): it is ours, neither deleted nor typed by hand, and must never be
+  reposted (that would book it twice);
 * ``deleted``    – we posted it (we hold its Id) and QuickBooks deleted it;
 * ``unexpected`` – an entry touches a synced account without a DocNumber of
   ours (typed by hand), or a second entry carries one of our DocNumbers.
@@ -12,11 +16,15 @@ Findings, one per difference:
 The comparison (:func:`compare_entries`, :func:`find_unexpected`) is pure;
 :class:`Reconciler` does the reading: by DocNumber (``IN`` lists, paged), by
 change data capture, by date range, and account balances from TrialBalance.
+A throttled read (429) waits as QuickBooks asks and is tried again, a bounded
+number of times; then the throttle error goes up to the caller.
 """
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .errors import DEFAULT_RETRY_AFTER, QboError
 from .money import format_amount, to_cents, to_decimal
 from .schemas import LINE_DETAIL_TYPE, entry_signature
 
@@ -25,6 +33,11 @@ EDITED = 'edited'
 DELETED = 'deleted'
 UNEXPECTED = 'unexpected'
 FINDING_KINDS = (MISSING, EDITED, DELETED, UNEXPECTED)
+
+# A throttled read is tried again this many times, each after waiting what QuickBooks asked,
+# unless it asks for longer than THROTTLE_LONGEST_WAIT seconds: then the caller runs again later.
+THROTTLE_RETRIES = 2
+THROTTLE_LONGEST_WAIT = 120.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,8 @@ class Finding:
     detail: str
     qbo_id: str | None = None
     accounts: tuple = ()
+    # The DocNumber QuickBooks now shows for our entry, when it was renumbered there.
+    renumbered_to: str | None = None
 
 
 @dataclass
@@ -151,17 +166,20 @@ def entry_matches(draft, entry):
 
 # === COMPARISON === #
 
-def compare_entries(expected, found, posted_ids=None, deleted_ids=()):
+def compare_entries(expected, found, posted_ids=None, deleted_ids=(), by_id=None):
     """Diff the drafts we expect in QuickBooks against what was read back.
 
     :param expected: dict DocNumber -> JournalEntryDraft
     :param found: dict DocNumber -> QuickBooks entry JSON (or a list of them)
     :param posted_ids: dict DocNumber -> QuickBooks Id we recorded when posting
     :param deleted_ids: Ids change data capture reported as deleted
+    :param by_id: dict Id -> QuickBooks entry JSON of every other entry read (change data
+        capture, the period's entries): our Id under another DocNumber means renumbered
     :returns: list of :class:`Finding`
     """
     posted_ids = posted_ids or {}
     deleted_ids = {str(entry_id) for entry_id in deleted_ids}
+    by_id = by_id or {}
     findings = []
     for doc_number, draft in expected.items():
         entries = found.get(doc_number) or []
@@ -169,6 +187,10 @@ def compare_entries(expected, found, posted_ids=None, deleted_ids=()):
             entries = [entries]
         posted_id = posted_ids.get(doc_number)
         posted_id = str(posted_id) if posted_id not in (None, '') else None
+        renumbered = _renumbered(by_id, posted_id, doc_number, entries, deleted_ids)
+        if renumbered is not None:
+            findings += _renumbered_findings(doc_number, draft, renumbered, entries)
+            continue
         if not entries:
             if posted_id:
                 how = ('deleted in QuickBooks' if posted_id in deleted_ids
@@ -196,6 +218,44 @@ def compare_entries(expected, found, posted_ids=None, deleted_ids=()):
                                         % (other.get('Id'), doc_number), str(other.get('Id')),
                                         _accounts_of(None, other)))
     return findings
+
+
+def _renumbered(by_id, posted_id, doc_number, entries, deleted_ids):
+    """Our entry (by the Id we recorded) when QuickBooks now shows it under another DocNumber, else None."""
+    if not posted_id or posted_id in deleted_ids or any(str(e.get('Id')) == posted_id for e in entries):
+        return None
+    entry = by_id.get(posted_id)
+    if entry is None or entry.get('status') == 'Deleted' or (entry.get('DocNumber') or '') == doc_number:
+        return None
+    return entry
+
+
+def _renumbered_findings(doc_number, draft, entry, entries):
+    """One ``edited`` finding for an entry renumbered in QuickBooks (lines and date still compared),
+    plus ``unexpected`` for any other entry that now carries our number."""
+    new_number = entry.get('DocNumber') or ''
+    changes = ['DocNumber changed from %s to %s' % (doc_number, new_number or '(none)')]
+    txn_date = entry.get('TxnDate')
+    if txn_date and txn_date[:10] != draft.txn_date.isoformat():
+        changes.append('date %s -> %s' % (draft.txn_date.isoformat(), txn_date[:10]))
+    changes += describe_line_differences(draft, entry)
+    findings = [Finding(doc_number, EDITED, 'Journal entry %s (Id %s) was edited in QuickBooks: %s.'
+                        % (doc_number, entry.get('Id'), '; '.join(changes)), str(entry.get('Id')),
+                        _accounts_of(draft, entry), renumbered_to=new_number)]
+    for other in entries:
+        findings.append(Finding(doc_number, UNEXPECTED, 'A second journal entry (Id %s) carries our number %s.'
+                                % (other.get('Id'), doc_number), str(other.get('Id')), _accounts_of(None, other)))
+    return findings
+
+
+def entries_by_id(*collections):
+    """dict Id -> entry over lists of entries or dicts DocNumber -> list of entries (later ones win)."""
+    by_id = {}
+    for collection in collections:
+        if isinstance(collection, dict):
+            collection = [e for group in collection.values() for e in (group if isinstance(group, list) else [group])]
+        by_id.update((str(e.get('Id')), e) for e in collection)
+    return by_id
 
 
 def find_unexpected(entries, known_doc_numbers, synced_accounts):
@@ -237,27 +297,51 @@ def _accounts_of(draft=None, entry=None):
 class Reconciler:
     """Reads QuickBooks through a :class:`~.client.QboClient` and produces findings."""
 
-    def __init__(self, client):
+    def __init__(self, client, retries=THROTTLE_RETRIES, longest_wait=THROTTLE_LONGEST_WAIT, sleep=time.sleep):
+        """
+        :param client: a :class:`~.client.QboClient`
+        :param retries: how many times a throttled read is tried again
+        :param longest_wait: a throttle asking for a longer wait (seconds) is not waited for
+        :param sleep: waits when the client has no rate limiter (with one, the limiter waits:
+            the client paused it for the realm on the 429)
+        """
         self.client = client
+        self.retries = retries
+        self.longest_wait = longest_wait
+        self._sleep = sleep
+        self.throttle_waits = []
+
+    def _read(self, call, *args):
+        """``call(*args)``, tried again after each throttle (429) while retries last."""
+        for attempt in range(self.retries + 1):
+            try:
+                return call(*args)
+            except QboError as error:
+                wait = error.retry_after if error.retry_after is not None else DEFAULT_RETRY_AFTER
+                if not error.is_throttle or attempt == self.retries or wait > self.longest_wait:
+                    raise
+                self.throttle_waits.append(wait)
+                if getattr(self.client, 'limiter', None) is None:
+                    self._sleep(wait)
 
     def read_back(self, doc_numbers):
         """dict DocNumber -> list of entries, read with IN lists of DocNumbers (paged)."""
-        return self.client.find_journal_entries_by_doc_numbers(doc_numbers)
+        return self._read(self.client.find_journal_entries_by_doc_numbers, doc_numbers)
 
     def changes_since(self, since):
         """(changed entries, ids of deleted entries) from change data capture."""
-        changed = self.client.cdc(['JournalEntry'], since).get('JournalEntry', [])
+        changed = self._read(self.client.cdc, ['JournalEntry'], since).get('JournalEntry', [])
         deleted = {str(entry.get('Id')) for entry in changed if entry.get('status') == 'Deleted'}
         return [entry for entry in changed if entry.get('status') != 'Deleted'], deleted
 
     def entries_between(self, start, end):
         """Entries dated from ``start`` to ``end`` inclusive (hand-typed ones included)."""
-        return self.client.query("SELECT * FROM JournalEntry WHERE TxnDate >= '%s' AND TxnDate <= '%s'"
-                                 % (start.isoformat(), end.isoformat()))
+        return self._read(self.client.query, "SELECT * FROM JournalEntry WHERE TxnDate >= '%s' AND TxnDate <= '%s'"
+                          % (start.isoformat(), end.isoformat()))
 
     def balances(self, as_of, accounts=None):
         """TrialBalance per account id as of ``as_of`` (debit positive), limited to ``accounts`` if given."""
-        balances = self.client.trial_balance(as_of)
+        balances = self._read(self.client.trial_balance, as_of)
         if accounts is None:
             return balances
         return {str(account): balances.get(str(account), Decimal('0.00')) for account in accounts}
@@ -286,9 +370,12 @@ class Reconciler:
             in_period = self.entries_between(*period)
             candidates.update((str(e.get('Id')), e) for e in in_period)
             report.entries_read += len(in_period)
-        report.findings = compare_entries(expected, found, posted_ids, deleted_ids)
+        report.findings = compare_entries(expected, found, posted_ids, deleted_ids,
+                                          by_id=entries_by_id(list(candidates.values()), found))
+        renumbered_ids = {f.qbo_id for f in report.findings if f.renumbered_to is not None}
         if synced_accounts:
-            report.findings += find_unexpected(candidates.values(), known, synced_accounts)
+            report.findings += [f for f in find_unexpected(candidates.values(), known, synced_accounts)
+                                if f.qbo_id not in renumbered_ids]
             if as_of is not None:
                 report.balances = self.balances(as_of, synced_accounts)
         elif as_of is not None:

@@ -18,6 +18,21 @@ def _plain(value):
     return json.loads(json.dumps(value, default=lambda v: float(v) if isinstance(v, Decimal) else str(v)))
 
 
+class _StepClock:
+    """A monotonic clock for the rate limiter that moves only when the limiter sleeps: a minute's wait takes none."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 @tagged("post_install", "-at_install")
 class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
 
@@ -33,12 +48,6 @@ class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
             client.qb.delete_object("JournalEntry", json.dumps({"Id": entry["Id"], "SyncToken": entry["SyncToken"]}))
 
     # ------------------------------------------------------------------ helpers
-    def drain(self, postings=None):
-        self.flush_ledger()
-        self.env["qbo.posting"]._qbo_drain(self.qbo_company, posting_ids=postings and postings.ids,
-                                           with_commit=False, limiter=RateLimiter())
-        self.env.invalidate_all()
-
     def posting_of(self, order):
         self.flush_ledger()
         return self.env["qbo.posting"].search([("picking_id", "in", order.picking_ids.ids)])
@@ -138,6 +147,82 @@ class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
             ("matched", "grni", -25.0, -25.0, -25.0, 0.0, False),
             ("matched", "inventory", 25.0, 25.0, 25.0, 0.0, False),
         ])
+
+    def test_renumbered_entry_is_one_edit_with_its_amounts_compared(self):
+        posting = self.posting_of(self.receive(10, price=6.0))
+        self.drain()
+        client = self._qbo_client()
+        entry = _plain(client.get_journal_entry(posting.qbo_id))
+        entry["DocNumber"] = "HAND-9"
+        for line in entry["Line"]:
+            line["Amount"] = 55.0
+        client.qb.update_object("JournalEntry", json.dumps(entry))
+
+        run = self.reconcile()
+        # Found by the Id the posting stored: one edit per differing role, not deleted + typed by hand.
+        self.assertEqual(self.findings(run), [
+            ("edited", "grni", -60.0, -60.0, -55.0, 5.0, "open"),
+            ("edited", "inventory", 60.0, 60.0, 55.0, -5.0, "open"),
+        ])
+        self.assertRecordValues(run, [{"edited_count": 2, "deleted_count": 0, "hand_typed_count": 0}])
+        inventory = run.line_ids.filtered(lambda l: l.role == "inventory")
+        self.assertRecordValues(inventory, [{"posting_id": posting.id, "doc_number": posting.doc_number,
+                                             "qbo_entry_id": posting.qbo_id}])
+        self.assertIn(f"DocNumber changed from {posting.doc_number} to HAND-9", inventory.explanation)
+        self.assertIn("60.00 -> 55.00", inventory.explanation)
+        self.assertIn("do not repost it", inventory.explanation)
+        with self.assertRaises(UserError):
+            inventory.action_repost()
+
+        # The amounts are corrected by a new posting; the number is for QuickBooks to fix (or to accept).
+        inventory.action_post_correction()
+        correction = posting.correction_ids
+        self.assertEqual(correction.posting_key, posting.posting_key + ":correction:1")
+        self.assertEqual(sorted(correction.line_ids.mapped(lambda l: (l.role, l.amount))),
+                         [("grni", -5.0), ("inventory", 5.0)])
+        self.drain()
+        self.assertEqual(correction.state, "posted")
+        self.assertEqual(len(client.query("SELECT * FROM JournalEntry WHERE Id = '%s'" % posting.qbo_id)), 1)
+
+    def test_throttled_reads_wait_as_told_and_the_run_goes_on(self):
+        self.posting_of(self.receive(10, price=6.0))
+        self.drain()
+        clock = _StepClock()
+        self.qbo_server.set_faults(script=["429", "ok", "429"])
+        run = self.env["qbo.reconciliation"].create({
+            "company_id": self.qbo_company.id, "date_from": self.month_start, "date_to": self.month_end})
+        self.flush_ledger()
+        self.assertTrue(run._qbo_run(with_commit=False, limiter=RateLimiter(clock=clock, sleep=clock.sleep)),
+                        run.error_message)
+        self.assertEqual(self.qbo_server.counters()["http_429"], 2)
+        # QuickBooks' throttle names no wait: the default minute, twice, on the limiter's clock only.
+        self.assertEqual(len(clock.sleeps), 2)
+        self.assertGreaterEqual(clock.now, 120.0)
+        self.assertRecordValues(run, [{"state": "done", "error_message": False, "open_count": 0}])
+        self.assertEqual(self.findings(run), [
+            ("matched", "grni", -60.0, -60.0, -60.0, 0.0, False),
+            ("matched", "inventory", 60.0, 60.0, 60.0, 0.0, False),
+        ])
+
+    def test_still_throttled_run_ends_cleanly_and_runs_again_later(self):
+        self.posting_of(self.receive(10, price=6.0))
+        self.drain()
+        clock = _StepClock()
+        self.qbo_server.set_faults(script=["429", "429", "429"])
+        run = self.env["qbo.reconciliation"].create({
+            "company_id": self.qbo_company.id, "date_from": self.month_start, "date_to": self.month_end})
+        self.flush_ledger()
+        self.assertFalse(run._qbo_run(with_commit=False, limiter=RateLimiter(clock=clock, sleep=clock.sleep)))
+        self.assertEqual(self.qbo_server.counters()["http_429"], 3, "tried, then tried again twice")
+        self.assertEqual(len(clock.sleeps), 2)
+        self.assertRecordValues(run, [{"state": "error", "entries_read": 0, "finding_count": 0}])
+        self.assertFalse(run.line_ids, "nothing half-written")
+        self.assertIn("Run the reconciliation again in a few minutes", run.error_message)
+        self.assertIn("Run the reconciliation again in a few minutes", run.message_ids[:1].body)
+        # Later, QuickBooks answers: the same run completes.
+        self.assertTrue(run._qbo_run(with_commit=False, limiter=RateLimiter()), run.error_message)
+        self.assertRecordValues(run, [{"state": "done", "error_message": False, "finding_count": 0}])
+        self.assertEqual(len(run.line_ids), 2)
 
     def test_hand_typed_entry_in_a_synced_account(self):
         self.posting_of(self.receive(10, price=6.0))

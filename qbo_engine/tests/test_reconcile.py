@@ -2,10 +2,15 @@
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
 import responses
 
+from fake_clock import FakeClock
+from fault_bodies import THROTTLE_XML
 from qbo_engine.auth import TokenSet
 from qbo_engine.client import QboClient
+from qbo_engine.errors import QboError
+from qbo_engine.ratelimit import RateLimiter
 from qbo_engine.reconcile import (
     DELETED,
     EDITED,
@@ -100,13 +105,44 @@ def test_hand_typed_entry_in_synced_account():
     assert 'entered by hand' in finding.detail and 'Debit 25.00 to account 81' in finding.detail
 
 
+def test_renumbered_entry_found_by_id_is_one_edit():
+    renumbered = entry('TYPO-1', '101')
+    [finding] = compare_entries({'INV-1': draft()}, {}, posted_ids={'INV-1': '101'}, by_id={'101': renumbered})
+    assert (finding.kind, finding.qbo_id, finding.renumbered_to) == (EDITED, '101', 'TYPO-1')
+    assert finding.detail == 'Journal entry INV-1 (Id 101) was edited in QuickBooks: DocNumber changed from INV-1 to TYPO-1.'
+
+
+def test_renumbered_entry_still_compares_amounts_and_date():
+    renumbered = entry('TYPO-1', '101', lines=[('Debit', 90, '81'), ('Credit', 50, '92'), ('Credit', 40, '93')],
+                       txn_date='2024-04-29')
+    [finding] = compare_entries({'INV-1': draft()}, {}, posted_ids={'INV-1': '101'}, by_id={'101': renumbered})
+    assert finding.kind == EDITED
+    assert 'DocNumber changed from INV-1 to TYPO-1; date 2024-04-30 -> 2024-04-29' in finding.detail
+    assert 'amount 100.00 -> 90.00' in finding.detail and 'amount 60.00 -> 50.00' in finding.detail
+
+
+def test_renumbered_entry_and_a_new_one_under_our_number():
+    """Ours was renumbered and another entry took our number: one edit, and the other one is not ours."""
+    findings = compare_entries({'INV-1': draft()}, {'INV-1': [entry('INV-1', '205')]}, posted_ids={'INV-1': '101'},
+                               by_id={'101': entry('TYPO-1', '101')})
+    assert sorted((f.kind, f.qbo_id) for f in findings) == [(EDITED, '101'), (UNEXPECTED, '205')]
+
+
+def test_deleted_or_unread_id_is_not_a_renumbering():
+    by_id = {'101': {'Id': '101', 'status': 'Deleted'}}
+    [finding] = compare_entries({'INV-1': draft()}, {}, posted_ids={'INV-1': '101'}, deleted_ids={'101'}, by_id=by_id)
+    assert finding.kind == DELETED
+    [finding] = compare_entries({'INV-1': draft()}, {}, posted_ids={'INV-1': '101'}, by_id={'102': entry('X', '102')})
+    assert finding.kind == DELETED and 'no longer in QuickBooks under this number' in finding.detail
+
+
 def test_describe_line_differences_is_empty_for_equal_lines():
     assert describe_line_differences(draft(), entry()) == []
 
 
-def make_client():
+def make_client(limiter=None):
     return QboClient('9130', TokenSet('a', 'r', NOW + timedelta(hours=1), NOW + timedelta(days=90)), None,
-                     lambda tokens: None, BASE, clock=lambda: NOW)
+                     lambda tokens: None, BASE, clock=lambda: NOW, limiter=limiter)
 
 
 def test_reconciler_run_reads_by_number_cdc_and_balances():
@@ -139,3 +175,50 @@ def test_reconciler_scans_a_period_for_hand_typed_entries():
                                                period=(date(2024, 4, 1), date(2024, 4, 30)))
         assert "TxnDate >= '2024-04-01' AND TxnDate <= '2024-04-30'" in qbo.calls[0].request.body
     assert [f.kind for f in report.findings] == [UNEXPECTED]
+
+
+def test_reconciler_run_drops_the_renumbered_entry_from_hand_typed():
+    with responses.RequestsMock() as qbo:
+        qbo.add(responses.POST, API + '/query', json={'QueryResponse': {}})
+        qbo.add(responses.POST, API + '/query', json={'QueryResponse': {'JournalEntry': [entry('TYPO-1', '101')]}})
+        report = Reconciler(make_client()).run({'INV-1': draft()}, posted_ids={'INV-1': '101'},
+                                               synced_accounts={'81'}, period=(date(2024, 4, 1), date(2024, 4, 30)))
+    [finding] = report.findings
+    assert (finding.kind, finding.renumbered_to) == (EDITED, 'TYPO-1')
+
+
+def test_throttled_read_waits_as_told_through_the_limiter_and_goes_on():
+    clock = FakeClock()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    with responses.RequestsMock() as qbo:
+        qbo.add(responses.POST, API + '/query', body=THROTTLE_XML, status=429, headers={'Retry-After': '12'})
+        qbo.add(responses.POST, API + '/query', json={'QueryResponse': {'JournalEntry': [entry('INV-1', '101')]}})
+        reconciler = Reconciler(make_client(limiter), sleep=pytest.fail)
+        found = reconciler.read_back(['INV-1'])
+    assert [e['Id'] for e in found['INV-1']] == ['101']
+    assert reconciler.throttle_waits == [12.0]
+    assert sum(clock.sleeps) == pytest.approx(12.0), 'the limiter held the retry for the 12 s asked'
+
+
+def test_throttled_read_without_limiter_sleeps_then_gives_up_after_the_retries():
+    slept = []
+    with responses.RequestsMock() as qbo:
+        for _ in range(3):
+            qbo.add(responses.GET, API + '/reports/TrialBalance', body=THROTTLE_XML, status=429,
+                    headers={'Retry-After': '5'})
+        qbo.add(responses.GET, API + '/preferences', json={'Preferences': {'AccountingInfoPrefs': {}}})
+        with pytest.raises(QboError) as raised:
+            Reconciler(make_client(), sleep=slept.append).balances(date(2024, 4, 30))
+        assert len([c for c in qbo.calls if 'TrialBalance' in c.request.url]) == 3
+    assert raised.value.is_throttle
+    assert slept == [5.0, 5.0]
+
+
+def test_throttle_asking_for_too_long_is_not_waited_for():
+    slept = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as qbo:
+        qbo.add(responses.POST, API + '/query', body=THROTTLE_XML, status=429, headers={'Retry-After': '600'})
+        with pytest.raises(QboError):
+            Reconciler(make_client(), sleep=slept.append).read_back(['INV-1'])
+        assert len(qbo.calls) == 1
+    assert slept == []
