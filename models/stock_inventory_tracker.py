@@ -294,7 +294,9 @@ class StockInventoryTracker(models.AbstractModel):
     # ------------------------------------------------------------------- values
     @api.model
     def _unit_costs(self, moves):
-        """Unit cost per move: from its valuation layers once done, else the product's cost."""
+        """Unit cost per move: from its valuation layers once done; before that, for goods bought, the cost
+        booked to Inventory in Transit once the vendor shipped, else the purchase price (what the goods are
+        worth while ordered or on the water); else the product's cost."""
         done = moves.filtered(lambda m: m.state == "done")
         layer_costs = {}
         if done:
@@ -306,6 +308,9 @@ class StockInventoryTracker(models.AbstractModel):
         costs = {}
         for move in moves:
             cost = layer_costs.get(move.id)
+            line = move.purchase_line_id
+            if cost is None and line and move.state != "done":
+                cost = line.qbo_in_transit_unit_cost or line._qbo_company_unit_cost()
             if cost is None:
                 cost = move.product_id.with_company(move.company_id).standard_price
             costs[move.id] = cost

@@ -10,12 +10,12 @@ class TestInventoryStateReceipt(InventoryStateCommon):
     def test_one_step_receipt(self):
         order = self.buy(10, price=6.0)
         receipt = order.picking_ids
-        self.assertEqual(self.events(receipt), [(None, "ordered", 10, 50.0)],
-                         "confirmed purchase: ordered at the product's current cost (5.00)")
+        self.assertEqual(self.events(receipt), [(None, "ordered", 10, 60.0)],
+                         "confirmed purchase: ordered at its purchase price (6.00), not the product's cost (5.00)")
         self.assertEqual(self.state(receipt.move_ids), ["ordered"])
         self.validate(receipt)
         self.assertEqual(self.events(receipt), [
-            (None, "ordered", 10, 50.0),
+            (None, "ordered", 10, 60.0),
             ("ordered", "available", 10, 60.0),  # valued from the valuation layer: 10 x 6.00
         ])
         self.assertEqual(self.state(receipt.move_ids), ["available"])
@@ -33,7 +33,7 @@ class TestInventoryStateReceipt(InventoryStateCommon):
         order = self.buy(10, price=6.0)
         receipt = order.picking_ids.filtered(lambda p: p.location_id == self.supplier_loc)
         self.assertEqual(len(order.picking_ids), 1)
-        self.assertEqual(self.events(receipt), [(None, "ordered", 10, 50.0)])
+        self.assertEqual(self.events(receipt), [(None, "ordered", 10, 60.0)])
         self.validate(receipt)
         self.assertEqual(self.state(receipt.move_ids), ["received"])
         qc_move = receipt.move_ids.move_dest_ids
@@ -48,7 +48,7 @@ class TestInventoryStateReceipt(InventoryStateCommon):
         self.assertEqual(self.state(store_move), ["available"])
         chain = receipt.move_ids | qc_move | store_move
         self.assertEqual(self.events(chain), [
-            (None, "ordered", 10, 50.0),
+            (None, "ordered", 10, 60.0),
             ("ordered", "received", 10, 60.0),
             ("received", "quality_hold", 10, 60.0),
             ("quality_hold", "available", 10, 60.0),
