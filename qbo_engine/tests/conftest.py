@@ -148,3 +148,17 @@ def make_entry(emulator):
         return payload
 
     return build
+
+
+@pytest.fixture
+def sent_timeouts(monkeypatch):
+    """The ``timeout`` of every HTTP request sent through requests, in order (None when none was given)."""
+    seen = []
+    original = requests.Session.send
+
+    def spy(session, request, **kwargs):
+        seen.append(kwargs.get('timeout'))
+        return original(session, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, 'send', spy)
+    return seen

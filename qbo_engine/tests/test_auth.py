@@ -107,18 +107,10 @@ def test_token_endpoint_timeout_is_classified(intuit):
     assert info.value.kind == ErrorKind.AMBIGUOUS
 
 
-def test_every_oauth_call_has_a_timeout(intuit, monkeypatch):
-    seen = []
-    original = requests.Session.send
-
-    def spy(session, request, **kwargs):
-        seen.append(kwargs.get('timeout'))
-        return original(session, request, **kwargs)
-
-    monkeypatch.setattr(requests.Session, 'send', spy)
+def test_every_oauth_call_has_a_timeout(intuit, sent_timeouts):
     intuit.add(responses.POST, DISCOVERY['token_endpoint'], json=TOKEN_REPLY)
     make_oauth().refresh(tokens())
-    assert seen == [5, 5]  # discovery document, then the token call
+    assert sent_timeouts == [5, 5]  # discovery document, then the token call
 
 
 def test_discovery_failure_is_config(intuit):

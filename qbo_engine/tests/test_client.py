@@ -127,21 +127,13 @@ def test_create_sends_minorversion_requestid_token_and_body(qbo, events):
     assert entry['Line'][0]['Amount'] == Decimal('125.4')  # parsed as Decimal, never float
 
 
-def test_every_request_has_the_timeout(qbo, events, monkeypatch):
-    seen = []
-    original = requests.Session.send
-
-    def spy(session, request, **kwargs):
-        seen.append(kwargs.get('timeout'))
-        return original(session, request, **kwargs)
-
-    monkeypatch.setattr(requests.Session, 'send', spy)
+def test_every_request_has_the_timeout(qbo, events, sent_timeouts):
     qbo.add(responses.POST, API + '/journalentry', json=created())
     qbo.add(responses.POST, API + '/query', json={"QueryResponse": {}})
     client = make_client(events)
     client.create_journal_entry(draft(), 'req-1')
     client.find_journal_entries('INV-1')
-    assert seen == [7, 7]
+    assert sent_timeouts == [7, 7]
 
 
 def test_constructing_the_client_makes_no_call(qbo, events):
