@@ -13,8 +13,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import fields
 
-from ..qbo_engine.emulator.demo import DEMO_COST_TYPE_ACCOUNTS as COST_TYPE_ACCOUNTS
-from ..qbo_engine.emulator.demo import DEMO_ROLE_ACCOUNTS as ROLE_ACCOUNTS
+from ..qbo_engine.emulator.demo import demo_mapping
 
 HTTP_TIMEOUT = 15
 # Seconds to wait before running a throttled reconciliation again (QuickBooks' windows: one second, one minute).
@@ -56,11 +55,8 @@ class DemoQuickBooks:
         dimensions = {(dimension.kind, dimension.name): dimension for dimension in connection.dimension_ids}
         Mapping = self.env["qbo.account.mapping"].sudo()
         Mapping.search([("company_id", "=", self.company.id)]).unlink()
-        Mapping.create(
-            [{"company_id": self.company.id, "role": role, "account_id": accounts[name].id}
-             for role, name in ROLE_ACCOUNTS.items()]
-            + [{"company_id": self.company.id, "role": "accrued_landed_cost", "cost_type": cost_type,
-                "account_id": accounts[name].id} for cost_type, name in COST_TYPE_ACCOUNTS.items()])
+        Mapping.create([{"company_id": self.company.id, "role": role, "cost_type": cost_type,
+                         "account_id": accounts[name].id} for role, cost_type, name in demo_mapping()])
         for warehouse in self.env["stock.warehouse"].search([("company_id", "=", self.company.id)]):
             department = dimensions.get(("department", WAREHOUSE_DEPARTMENTS.get(warehouse.code)))
             if department:

@@ -20,8 +20,7 @@ from odoo import Command
 from odoo.tests import TransactionCase
 
 from ..qbo_engine.emulator import EmulatorServer, RateLimitSettings
-from ..qbo_engine.emulator.demo import DEMO_COST_TYPE_ACCOUNTS as COST_TYPE_ACCOUNTS
-from ..qbo_engine.emulator.demo import DEMO_ROLE_ACCOUNTS as ROLE_ACCOUNTS
+from ..qbo_engine.emulator.demo import demo_mapping
 from ..qbo_engine.ratelimit import RateLimiter
 
 HTTP_TIMEOUT = 10
@@ -95,11 +94,9 @@ class QboEmulatorMixin:
         """Fetch the chart and map every role (each landed cost type too) to the demo accounts."""
         connection._qbo_fetch_chart(with_commit=False)
         accounts = {account.name: account for account in connection.account_ids}
-        vals_list = [{"company_id": connection.company_id.id, "role": role, "account_id": accounts[name].id}
-                     for role, name in ROLE_ACCOUNTS.items()]
-        vals_list += [{"company_id": connection.company_id.id, "role": "accrued_landed_cost", "cost_type": cost_type,
-                       "account_id": accounts[name].id} for cost_type, name in COST_TYPE_ACCOUNTS.items()]
-        return cls.env["qbo.account.mapping"].create(vals_list)
+        return cls.env["qbo.account.mapping"].create([
+            {"company_id": connection.company_id.id, "role": role, "cost_type": cost_type,
+             "account_id": accounts[name].id} for role, cost_type, name in demo_mapping()])
 
 
 class QboEmulatorCommon(QboEmulatorMixin, TransactionCase):

@@ -46,6 +46,14 @@ DEMO_COST_TYPE_ACCOUNTS = {
     'insurance': 'Accrued Landed Cost – Insurance',
     'other': 'Accrued Landed Cost – Other',
 }
+
+
+def demo_mapping():
+    """(role, landed cost type or None, demo account name) for every line of a complete mapping."""
+    return ([(role, None, name) for role, name in DEMO_ROLE_ACCOUNTS.items()]
+            + [('accrued_landed_cost', cost_type, name) for cost_type, name in DEMO_COST_TYPE_ACCOUNTS.items()])
+
+
 DEMO_CLASSES = ('Wholesale', 'E-commerce', 'Retail')
 DEMO_DEPARTMENTS = ('Main Warehouse', 'East Warehouse')
 DEMO_ITEMS = (
