@@ -42,6 +42,7 @@ MINIMUM_MINOR_VERSION = 75
 MAX_BATCH_ITEMS = 30
 MAX_REQUEST_ID = 50
 MAX_BATCH_REQUEST_ID = 36
+MAX_BATCH_ITEM_ID = 10  # a bId, when the batch call carries a requestid
 QUERY_PAGE_SIZE = 1000
 DOC_NUMBERS_PER_QUERY = 100
 MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
@@ -52,9 +53,10 @@ MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'Augus
 class BatchItemResult:
     """One item of a batch call: the created entry, or the error QuickBooks gave for it."""
 
-    bid: str
+    bid: str  # the short bId sent for this item (at most 10 characters)
     entry: dict | None = None
     error: QboError | None = None
+    request_id: str = ''  # the caller's request id of this item
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,15 @@ class QboClient:
     def batch_create_journal_entries(self, items):
         """Create up to 30 entries in one batch call.
 
-        :param items: list of (request_id, draft); the request id is the item's bId
+        QuickBooks allows a batch ``bId`` of at most 10 characters when the call carries a
+        requestid (Intuit's "Request ID update" note), so each item gets a short positional
+        bId ('1' .. '30') and the answers are mapped back to ``items`` here. The batch
+        requestid (:func:`batch_request_id`) is derived from the items' request ids in order:
+        the same items resent give the same requestid and the same bIds, so a replayed
+        answer maps to the same items.
+
+        :param items: list of (request_id, draft); each request id identifies the posting
+            (at most 50 characters) and is what a one-per-request send would carry
         :returns: list of :class:`BatchItemResult`, in the order of ``items``
         :raises QboError: when the batch call as a whole fails
         """
@@ -262,32 +272,33 @@ class QboClient:
         if len(items) > MAX_BATCH_ITEMS:
             raise QboError(ErrorKind.CONFIG, 'a batch holds at most %d items, got %d' % (MAX_BATCH_ITEMS, len(items)),
                            reason='batch_size')
-        bids = [request_id for request_id, _draft in items]
-        for bid in bids:
-            _check_request_id(bid, MAX_BATCH_REQUEST_ID)
-        if len(set(bids)) != len(bids):
+        request_ids = [request_id for request_id, _draft in items]
+        for request_id in request_ids:
+            _check_request_id(request_id, MAX_REQUEST_ID)
+        if len(set(request_ids)) != len(request_ids):
             raise QboError(ErrorKind.CONFIG, 'duplicate request ids in one batch', reason='duplicate_request_id')
-        # python-quickbooks' BatchManager gives each item a random uuid4 bId; ours is the stable request id.
+        bids = batch_item_ids(len(items))
         body = json.dumps({'BatchItemRequest': [
             {'bId': bid, 'operation': 'create', JournalEntry.qbo_object_name: draft.to_qbo()}
             for bid, (_rid, draft) in zip(bids, items)]})
         with self._library_errors():
-            reply = self.qb.post(self._url('batch'), body, request_id=batch_request_id(bids))
-            responses = {item.get('bId'): item for item in reply.get('BatchItemResponse') or []}
+            reply = self.qb.post(self._url('batch'), body, request_id=batch_request_id(request_ids))
+            responses = {str(item.get('bId')): item for item in reply.get('BatchItemResponse') or []}
         results = []
-        for bid in bids:
+        for bid, request_id in zip(bids, request_ids):
             item = responses.get(bid)
             if item is None:
-                results.append(BatchItemResult(bid, error=QboError(
+                results.append(BatchItemResult(bid, request_id=request_id, error=QboError(
                     ErrorKind.AMBIGUOUS, 'no answer for this item in the batch reply', reason='malformed',
                     user_message='QuickBooks did not report on this entry; it is looked up before it is sent '
                                  'again.')))
             elif item.get('Fault'):
-                results.append(BatchItemResult(bid, error=classify_fault(item['Fault'])))
+                results.append(BatchItemResult(bid, request_id=request_id, error=classify_fault(item['Fault'])))
             elif isinstance(item.get(JournalEntry.qbo_object_name), dict):
-                results.append(BatchItemResult(bid, entry=item[JournalEntry.qbo_object_name]))
+                results.append(BatchItemResult(bid, request_id=request_id,
+                                               entry=item[JournalEntry.qbo_object_name]))
             else:
-                results.append(BatchItemResult(bid, error=QboError(
+                results.append(BatchItemResult(bid, request_id=request_id, error=QboError(
                     ErrorKind.AMBIGUOUS, 'batch item answered without an entry', reason='malformed')))
         return results
 
@@ -441,13 +452,18 @@ def _check_request_id(request_id, limit):
                        reason='request_id')
 
 
-def batch_request_id(bids):
-    """A stable requestid for a batch call: the same items give the same id (36 characters).
+def batch_request_id(request_ids):
+    """A stable requestid for a batch call: the same items in the same order give the same id (36 characters).
 
     A replayed batch answer carries the first answer's per-item faults too, so callers
     give an item a new request id once a fault of it was recorded (see qbo.posting).
     """
-    return hashlib.sha256('\n'.join(bids).encode()).hexdigest()[:MAX_BATCH_REQUEST_ID]
+    return hashlib.sha256('\n'.join(request_ids).encode()).hexdigest()[:MAX_BATCH_REQUEST_ID]
+
+
+def batch_item_ids(count):
+    """The bIds of a batch of ``count`` items: '1' .. 'count', unique and within MAX_BATCH_ITEM_ID."""
+    return [str(position) for position in range(1, count + 1)]
 
 
 def parse_trial_balance(report):

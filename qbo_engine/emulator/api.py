@@ -16,6 +16,7 @@ from .query import parse_query, run_query
 from .reports import trial_balance
 
 BATCH_LIMIT = 30
+BATCH_ITEM_ID_LIMIT = 10  # a bId, when the batch call carries a requestid ("Request ID update" note)
 URL_ENTITIES = {'journalentry': 'JournalEntry', 'account': 'Account', 'class': 'Class',
                 'department': 'Department', 'item': 'Item'}
 BATCH_ENTITIES = ('JournalEntry',) + LIST_KINDS
@@ -64,7 +65,8 @@ class AccountingApi:
             text = params.get('query') or (raw_body.decode('utf-8', 'replace') if method == 'POST' else '')
             return ApiAnswer({'QueryResponse': self.query(text), 'time': self._time()})
         elif resource == 'batch' and len(parts) == 1 and method == 'POST':
-            return ApiAnswer(self.batch(_json_body(raw_body)), replayable=True)
+            return ApiAnswer(self.batch(_json_body(raw_body), with_request_id=bool(params.get('requestid'))),
+                             replayable=True)
         elif resource == 'cdc' and len(parts) == 1 and method == 'GET':
             return ApiAnswer(self.cdc(params.get('entities', ''), params.get('changedSince')))
         elif resource == 'reports' and len(parts) == 2 and parts[1].lower() == 'trialbalance' and method == 'GET':
@@ -168,12 +170,19 @@ class AccountingApi:
 
     # === batch === #
 
-    def batch(self, payload: dict) -> dict:
+    def batch(self, payload: dict, with_request_id: bool = False) -> dict:
+        """Items run in order, each in its own savepoint; the whole call is refused (nothing
+        committed) when it is too large or, with a requestid, when a bId is longer than 10."""
         items = payload.get('BatchItemRequest')
         if not isinstance(items, list) or not items:
             raise qbo_faults.required_param_missing('BatchItemRequest')
         if len(items) > BATCH_LIMIT:
             raise qbo_faults.batch_too_large(len(items), BATCH_LIMIT)
+        if with_request_id:
+            for item in items:
+                bid = str(item.get('bId') or '') if isinstance(item, dict) else ''
+                if len(bid) > BATCH_ITEM_ID_LIMIT:
+                    raise qbo_faults.invalid_batch_item_id(bid, BATCH_ITEM_ID_LIMIT)
         self.counters.add('batch_requests')
         answers = []
         for item in items:

@@ -131,6 +131,12 @@ def invalid_request_id(request_id: str, limit: int) -> QboFault:
                     f'requestid is {len(request_id)} characters long; the maximum is {limit}', 'requestid')
 
 
+def invalid_batch_item_id(bid: str, limit: int) -> QboFault:
+    """A bId longer than QuickBooks allows next to a batch requestid: the whole batch is refused."""
+    return QboFault('2130', 'Invalid Request Id Format',
+                    f'bId {bid!r} is {len(bid)} characters long; with a requestid the maximum is {limit}', 'bId')
+
+
 def unsupported_operation(path: str) -> QboFault:
     return QboFault('500', 'Unsupported Operation',
                     f'Operation Could not find resource for relative : {path} is not supported.')

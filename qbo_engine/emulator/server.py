@@ -31,7 +31,8 @@ _logger = logging.getLogger(__name__)
 
 JSON_TYPE = 'application/json;charset=UTF-8'
 MINIMUM_MINOR_VERSION = 75
-REQUEST_ID_LIMIT = 50
+REQUEST_ID_LIMIT = 50        # Intuit's "Request ID update" note: ordinary calls
+BATCH_REQUEST_ID_LIMIT = 36  # ... and batch calls
 API_PATH = re.compile(r'/v3/company/([^/]+)/(.+)')
 
 
@@ -255,8 +256,10 @@ class EmulatorServer(EmulatorAdmin):
         request_id = params.get('requestid')
         with self.store.transaction():
             if request_id:
-                if len(request_id) > REQUEST_ID_LIMIT:
-                    fault = qbo_faults.invalid_request_id(request_id, REQUEST_ID_LIMIT)
+                limit = BATCH_REQUEST_ID_LIMIT if parts[0].lower() == 'batch' else REQUEST_ID_LIMIT
+                if len(request_id) > limit:
+                    self.stats.add('validation_faults')
+                    fault = qbo_faults.invalid_request_id(request_id, limit)
                     return fault.status, JSON_TYPE, self._json(fault.body(qbo_response_time(self.clock.time())))
                 replay = self.store.get_replay(realm_id, request_id)
                 if replay is not None:

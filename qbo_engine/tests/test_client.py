@@ -169,31 +169,43 @@ def test_two_clients_share_nothing(qbo, events):
 
 # === batch === #
 
-def test_batch_uses_request_ids_as_bids_and_maps_items(qbo, events):
+def test_batch_sends_short_bids_and_maps_items_back(qbo, events):
     reply = {"BatchItemResponse": [
-        {"bId": "req-2", "Fault": {"Error": [{"Message": "Account Period Closed", "Detail": "Books closed as of "
-                                              "2024-03-31.", "code": "6210", "element": "TxnDate"}],
-                                   "type": "ValidationFault"}},
-        {"bId": "req-1", "JournalEntry": created()["JournalEntry"]},
-        {"bId": "req-3", "Fault": {"Error": [{"Message": "Invalid Reference Id", "Detail": "Invalid Reference Id : "
-                                              "Accounts element id 99 not found", "code": "2500",
-                                              "element": "Line.JournalEntryLineDetail.AccountRef"}],
-                                   "type": "ValidationFault"}},
+        {"bId": "2", "Fault": {"Error": [{"Message": "Account Period Closed", "Detail": "Books closed as of "
+                                          "2024-03-31.", "code": "6210", "element": "TxnDate"}],
+                               "type": "ValidationFault"}},
+        {"bId": "1", "JournalEntry": created()["JournalEntry"]},
+        {"bId": "3", "Fault": {"Error": [{"Message": "Invalid Reference Id", "Detail": "Invalid Reference Id : "
+                                          "Accounts element id 99 not found", "code": "2500",
+                                          "element": "Line.JournalEntryLineDetail.AccountRef"}],
+                               "type": "ValidationFault"}},
     ], "time": "2024-05-01T05:00:00.000-07:00"}
     qbo.add(responses.POST, API + '/batch', json=reply)
-    items = [('req-1', draft('INV-1')), ('req-2', draft('INV-2')), ('req-3', draft('INV-3', debit='99')),
-             ('req-4', draft('INV-4'))]
+    # Request ids as long as the posting ids the Odoo side makes (32 + 1 + digits).
+    request_ids = ['%032x-%d' % (number, number) for number in (1, 2, 3, 4)]
+    items = [(request_ids[0], draft('INV-1')), (request_ids[1], draft('INV-2')),
+             (request_ids[2], draft('INV-3', debit='99')), (request_ids[3], draft('INV-4'))]
     results = make_client(events).batch_create_journal_entries(items)
     body = json.loads(qbo.calls[0].request.body)
-    assert [item['bId'] for item in body['BatchItemRequest']] == ['req-1', 'req-2', 'req-3', 'req-4']
+    assert [item['bId'] for item in body['BatchItemRequest']] == ['1', '2', '3', '4']
     assert all(item['operation'] == 'create' for item in body['BatchItemRequest'])
     assert body['BatchItemRequest'][0]['JournalEntry']['DocNumber'] == 'INV-1'
-    assert params_of(qbo.calls[0])['requestid'] == batch_request_id(['req-1', 'req-2', 'req-3', 'req-4'])
-    assert [r.bid for r in results] == ['req-1', 'req-2', 'req-3', 'req-4']
+    assert params_of(qbo.calls[0])['requestid'] == batch_request_id(request_ids)
+    assert [r.bid for r in results] == ['1', '2', '3', '4']
+    assert [r.request_id for r in results] == request_ids
     assert results[0].entry['Id'] == '101' and results[0].error is None
     assert results[1].error.kind == ErrorKind.BLOCKED and results[1].error.closing_date == date(2024, 3, 31)
     assert results[2].error.kind == ErrorKind.BLOCKED and results[2].error.fault_code == '2500'
     assert results[3].error.kind == ErrorKind.AMBIGUOUS  # no answer for it: must be looked up
+
+
+def test_thirty_bids_fit_and_are_unique(qbo, events):
+    qbo.add(responses.POST, API + '/batch', json={"BatchItemResponse": [], "time": "x"})
+    items = [('%032x-%d' % (n, n), draft('D-%d' % n)) for n in range(30)]
+    make_client(events).batch_create_journal_entries(items)
+    bids = [item['bId'] for item in json.loads(qbo.calls[0].request.body)['BatchItemRequest']]
+    assert len(set(bids)) == 30 and max(len(bid) for bid in bids) == 2
+    assert len(params_of(qbo.calls[0])['requestid']) == 36
 
 
 def test_batch_request_id_is_stable_and_fits():

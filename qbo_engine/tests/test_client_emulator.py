@@ -105,6 +105,17 @@ def test_trial_balance_and_change_data_capture(emulator, conn):
     assert sorted(e['DocNumber'] for e in changed) == ['INV-0', 'INV-1', 'INV-2']
 
 
+def test_batch_with_posting_length_request_ids_is_accepted_and_replayed(emulator, conn):
+    # 32 + 1 + digits, as the Odoo side makes them: far over the 10 characters a bId may have.
+    requests_ = [PostRequest('key-%d' % i, '%032x-%d' % (i, i), draft(emulator, 'LONG-%d' % i)) for i in range(30)]
+    outcomes = Poster(conn.client).post(requests_)
+    assert [o.status for o in outcomes] == [POSTED] * 30
+    again = conn.client.batch_create_journal_entries([(r.request_id, r.draft) for r in requests_])
+    assert [r.entry['Id'] for r in again] == [o.qbo_id for o in outcomes]  # the replay maps to the same items
+    counters = emulator.server.counters()
+    assert counters['entries_created'] == 30 and counters['replays'] == 1 and counters.get('validation_faults', 0) == 0
+
+
 # === exactly once === #
 
 def test_answer_lost_after_commit_is_found_by_doc_number(emulator, conn):

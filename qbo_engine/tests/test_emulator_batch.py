@@ -58,3 +58,34 @@ def test_batch_level_requestid_replays_the_whole_answer(api, emulator, make_entr
     second = batch(api, emulator, items, requestid='batch-req-1')
     assert second.content == first.content
     assert emulator.server.counters()['entries_created'] == 3
+
+
+def test_with_a_requestid_a_bid_longer_than_10_refuses_the_whole_batch(api, emulator, make_entry):
+    items = [{'bId': '1', 'operation': 'create', 'JournalEntry': make_entry(doc_number='L-1')},
+             {'bId': 'b' * 11, 'operation': 'create', 'JournalEntry': make_entry(doc_number='L-2')}]
+    answer = batch(api, emulator, items, requestid='batch-req-2')
+    assert answer.status_code == 400
+    fault = answer.json()['Fault']
+    assert fault['type'] == 'ValidationFault'
+    assert fault['Error'][0]['code'] == '2130' and fault['Error'][0]['element'] == 'bId'
+    assert emulator.server.counters()['entries_created'] == 0
+    items[1]['bId'] = 'b' * 10
+    assert batch(api, emulator, items, requestid='batch-req-2').status_code == 200
+    assert emulator.server.counters()['entries_created'] == 2
+
+
+def test_without_a_requestid_long_bids_are_accepted(api, emulator, make_entry):
+    items = [{'bId': 'b' * 40, 'operation': 'create', 'JournalEntry': make_entry(doc_number='L-3')}]
+    answer = batch(api, emulator, items)
+    assert answer.status_code == 200
+    assert answer.json()['BatchItemResponse'][0]['bId'] == 'b' * 40
+
+
+def test_batch_requestid_longer_than_36_is_refused(api, emulator, make_entry):
+    items = [{'bId': '1', 'operation': 'create', 'JournalEntry': make_entry(doc_number='L-4')}]
+    answer = batch(api, emulator, items, requestid='r' * 37)
+    assert answer.status_code == 400
+    error = answer.json()['Fault']['Error'][0]
+    assert error['code'] == '2130' and error['element'] == 'requestid' and '36' in error['Detail']
+    assert emulator.server.counters()['entries_created'] == 0
+    assert batch(api, emulator, items, requestid='r' * 36).status_code == 200
