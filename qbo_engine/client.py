@@ -18,7 +18,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 import requests
@@ -34,8 +34,8 @@ from quickbooks.objects.trackingclass import Class
 from quickbooks.utils import build_choose_clause, build_where_clause
 
 from .auth import api_base_url, utcnow
-from .errors import ErrorKind, QboError, classify_exception, classify_fault, classify_response, \
-    closing_date_from_preferences
+from .errors import ErrorKind, QboError, cdc_too_old_error, classify_exception, classify_fault, \
+    classify_response, closing_date_from_preferences
 from .ratelimit import RateLimitTimeout
 
 MINIMUM_MINOR_VERSION = 75
@@ -45,6 +45,9 @@ MAX_BATCH_REQUEST_ID = 36
 MAX_BATCH_ITEM_ID = 10  # a bId, when the batch call carries a requestid
 QUERY_PAGE_SIZE = 1000
 DOC_NUMBERS_PER_QUERY = 100
+CDC_LOOKBACK = timedelta(days=30)  # change data capture looks back at most 30 days
+CDC_MAX_OBJECTS = 1000  # objects per entity in one CDC answer; beyond it QuickBooks leaves the rest out
+NAME_LISTS = ('Account', 'Class', 'Department', 'Item', 'Customer', 'Vendor', 'Employee')
 MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
           'November', 'December')
 
@@ -425,16 +428,25 @@ class QboClient:
         return date(year, month, 1)
 
     def cdc(self, entities, since):
-        """Change data capture: entities changed since ``since`` (QuickBooks keeps 30 days).
+        """Change data capture: entities changed since ``since`` (QuickBooks looks back at most 30 days).
 
+        QuickBooks answers at most 1000 objects per entity and leaves the rest out without
+        saying so; CDC itself cannot be paged (it takes no end time nor start position).
+        Intuit suggests asking for shorter periods; an entity that comes back at the cap is
+        therefore read again completely with a paged query on
+        ``MetaData.LastUpdatedTime >= since`` (live objects), keeping the deleted ones the CDC
+        answer listed. Deletions beyond the cap cannot be read back: the look-up by DocNumber
+        then reports those entries as missing.
+
+        :param since: aware datetime (naive: UTC), date or ISO text
         :returns: dict entity name -> list of entities (deleted ones carry ``status: 'Deleted'``)
+        :raises QboError: kind ``config``, reason ``cdc_too_old``, before anything is sent when
+            ``since`` is more than 30 days before the client's clock
         """
-        if isinstance(since, datetime):
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=timezone.utc)
-            since_text = since.isoformat(timespec='seconds')
-        else:
-            since_text = str(since)
+        since_at = _aware_datetime(since)
+        if since_at < self.clock() - CDC_LOOKBACK:
+            raise cdc_too_old_error(since_at.isoformat(timespec='seconds'))
+        since_text = since_at.isoformat(timespec='seconds')
         names = list(entities)
         with self._library_errors():
             reply = self.qb.change_data_capture(','.join(names), since_text)
@@ -443,7 +455,34 @@ class QboClient:
             for response in block.get('QueryResponse') or []:
                 for name in names:
                     changed[name].extend(response.get(name) or [])
+        for name in names:
+            if len(changed[name]) >= CDC_MAX_OBJECTS:
+                changed[name] = self._changed_by_query(name, since_text, changed[name])
         return changed
+
+    def _changed_by_query(self, entity, since_text, cdc_rows):
+        """All live ``entity`` objects changed since ``since_text`` (paged query) plus the deletions CDC listed."""
+        where = "MetaData.LastUpdatedTime >= '%s'" % since_text
+        if entity in NAME_LISTS:
+            where += ' AND Active IN (true, false)'  # else QuickBooks lists active names only
+        live = self.query('SELECT * FROM %s WHERE %s' % (entity, where))
+        live_ids = {str(row.get('Id')) for row in live}
+        deleted = [row for row in cdc_rows if row.get('status') == 'Deleted' and str(row.get('Id')) not in live_ids]
+        return sorted(live + deleted, key=_id_key)
+
+
+def _aware_datetime(value):
+    """A datetime, date or ISO text as an aware datetime (naive and dates: UTC)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace('Z', '+00:00'))
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, datetime.min.time())
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def _id_key(row):
+    entity_id = str(row.get('Id') or '')
+    return (0, int(entity_id), '') if entity_id.isdigit() else (1, 0, entity_id)
 
 
 def _check_request_id(request_id, limit):

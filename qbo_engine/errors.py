@@ -33,6 +33,8 @@ BUSINESS_VALIDATION_CODE = '6000'
 DUPLICATE_DOC_NUMBER_CODE = '6140'
 STALE_OBJECT_CODE = '5010'
 SYSTEM_FAULT_CODE = '10000'  # "An application error has occurred": QuickBooks failed, it did not refuse
+# QuickBooks' answer to a changedSince beyond CDC's 30 days: "... which is older than fixed days is not supported."
+CDC_TOO_OLD_PATTERN = re.compile(r'changedSince.*older than', re.IGNORECASE | re.DOTALL)
 
 _DATE_PATTERNS = (
     (re.compile(r'(\d{4}-\d{2}-\d{2})'), '%Y-%m-%d'),
@@ -295,6 +297,10 @@ def _error_from_fault(status, fault_type, error, headers):
     element = error.get('element') or ''
     common = {'fault_code': code or None, 'http_status': status, 'detail': detail, 'element': element}
 
+    if CDC_TOO_OLD_PATTERN.search(detail) or CDC_TOO_OLD_PATTERN.search(message):
+        error = cdc_too_old_error('')
+        error.fault_code, error.http_status, error.detail = code or None, status, detail
+        return error
     if status == 429 or code in THROTTLE_CODES:
         wait = parse_retry_after(headers)
         return QboError(ErrorKind.RETRY_LATER, message or 'ThrottleExceeded', retry_after=wait, reason='throttled',
@@ -337,6 +343,15 @@ def _error_from_fault(status, fault_type, error, headers):
                                      'so it is looked up before it is sent again.', **common)
     return QboError(ErrorKind.BLOCKED, message or 'QuickBooks rejected the request', reason='rejected',
                     user_message='QuickBooks rejected the entry: %s' % (detail or message), **common)
+
+
+def cdc_too_old_error(since_text):
+    """Change data capture cannot look back this far: only a full reconciliation (by DocNumber) can."""
+    when = ' (%s)' % since_text if since_text else ''
+    return QboError(ErrorKind.CONFIG, 'change data capture looks back at most 30 days%s' % when,
+                    reason='cdc_too_old',
+                    user_message='QuickBooks keeps changes for 30 days only and the last check is older%s: run a '
+                                 'reconciliation, which reads the entries by their numbers, instead.' % when)
 
 
 def _error_without_fault(status, body):

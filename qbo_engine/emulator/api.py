@@ -16,6 +16,8 @@ from .query import parse_query, run_query
 from .reports import trial_balance
 
 BATCH_LIMIT = 30
+CDC_LOOKBACK_SECONDS = 30 * 24 * 3600  # change data capture looks back at most 30 days
+CDC_MAX_OBJECTS = 1000  # objects of one entity in one CDC answer (Intuit: "a maximum of 1,000 objects")
 BATCH_ITEM_ID_LIMIT = 10  # a bId, when the batch call carries a requestid ("Request ID update" note)
 URL_ENTITIES = {'journalentry': 'JournalEntry', 'account': 'Account', 'class': 'Class',
                 'department': 'Department', 'item': 'Item'}
@@ -218,12 +220,15 @@ class AccountingApi:
     # === change data capture === #
 
     def cdc(self, entities: str, changed_since) -> dict:
+        """Changed and deleted entities since ``changed_since`` (at most 30 days back, 1000 per entity)."""
         if not changed_since:
             raise qbo_faults.required_param_missing('changedSince')
         try:
             since = parse_qbo_datetime(changed_since).timestamp()
         except ValueError:
             raise qbo_faults.QboFault('2070', 'Invalid Date', f'Invalid changedSince: {changed_since}', 'changedSince')
+        if since < self.ctx.now() - CDC_LOOKBACK_SECONDS:
+            raise qbo_faults.cdc_too_old(changed_since)
         names = [name.strip() for name in entities.split(',') if name.strip()]
         if not names:
             raise qbo_faults.required_param_missing('entities')
@@ -238,7 +243,8 @@ class AccountingApi:
                                                   updated_since=int(since))
             live = self.ctx.render_many([s for s in stored if not s.deleted])
             gone = [self.ctx.render_deleted(s) for s in stored if s.deleted]
-            rows = sorted(live + gone, key=lambda row: int(row['Id']))
+            # Beyond the cap the rest is silently left out, as QuickBooks does: the client must notice.
+            rows = sorted(live + gone, key=lambda row: int(row['Id']))[:CDC_MAX_OBJECTS]
             responses.append({kind: rows, 'startPosition': 1, 'maxResults': len(rows), 'totalCount': len(rows)}
                              if rows else {})
         return {'CDCResponse': [{'QueryResponse': responses}], 'time': self._time()}

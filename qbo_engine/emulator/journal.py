@@ -158,7 +158,7 @@ def normalize_journal_entry(ctx, payload: dict, existing=None, sparse: bool = Fa
         'TxnDate': txn_date.isoformat(),
         'CurrencyRef': {'value': currency, 'name': CURRENCY_NAMES.get(currency, currency)},
         'Line': lines,
-        'TotalAmt': float(debits),
+        'TotalAmt': 0.0,  # QuickBooks keeps a journal entry's TotalAmt at 0
         'Adjustment': bool(source.get('Adjustment', False)),
     })
     if doc_number is not None:

@@ -1,6 +1,7 @@
 """QBO's error answers, shaped as Intuit sends them.
 
-Three families reach a client:
+Three families reach a client (``element`` is empty in most business faults, as
+QuickBooks sends them: 610, 2500, 5010, 6140, 6210):
 - validation/business faults: HTTP 400, JSON ``{"Fault": {"Error": [{"Message",
   "Detail", "code" (a string), "element"}], "type": "ValidationFault"}, "time"}``;
 - authentication faults (401/403): the lower-case JSON envelope Intuit's gateway
@@ -53,19 +54,20 @@ def doc_number_too_long(doc_number: str, limit: int) -> QboFault:
 
 
 def invalid_reference(list_name: str, ref_id, element: str) -> QboFault:
+    # QuickBooks names the list in the Detail and leaves ``element`` empty.
     return QboFault('2500', 'Invalid Reference Id',
-                    f'Invalid Reference Id : {list_name} element id {ref_id} not found', element)
+                    f'Invalid Reference Id : {list_name} element id {ref_id} not found', '')
 
 
 def inactive_reference(element: str) -> QboFault:
     return QboFault('610', 'Object Not Found',
                     "Object Not Found : Something you're trying to use has been made inactive. "
-                    'Check the fields with accounts, customers, items, vendors or employees.', element)
+                    'Check the fields with accounts, customers, items, vendors or employees.', '')
 
 
 def deleted_transaction(entity_id) -> QboFault:
     return QboFault('610', 'Object Not Found',
-                    f'Object Not Found : Another user has deleted this transaction. Id={entity_id}', 'Id')
+                    f'Object Not Found : Another user has deleted this transaction. Id={entity_id}', '')
 
 
 def account_period_closed(close_date: str) -> QboFault:
@@ -73,14 +75,14 @@ def account_period_closed(close_date: str) -> QboFault:
     return QboFault('6210', 'Account Period Closed, Cannot Update Through Services API',
                     'The account period has closed and the account books cannot be updated through the '
                     'QBO Services API. Please use the QBO website to make these changes. '
-                    f'Books closed as of {close_date}.', 'TxnDate')
+                    f'Books closed as of {close_date}.', '')
 
 
 def duplicate_doc_number(doc_number: str, txn_id) -> QboFault:
     return QboFault('6140', 'Duplicate Document Number Error',
                     'Duplicate Document Number Error : You must specify a different number. '
                     f'This number has already been used. DocNumber={doc_number} is assigned to '
-                    f'TxnType=Journal Entry with TxnId={txn_id}', 'DocNumber')
+                    f'TxnType=Journal Entry with TxnId={txn_id}', '')
 
 
 def duplicate_name(name: str, existing_id) -> QboFault:
@@ -91,7 +93,7 @@ def duplicate_name(name: str, existing_id) -> QboFault:
 def stale_object() -> QboFault:
     return QboFault('5010', 'Stale Object Error',
                     'Stale Object Error : You and root were working on this at the same time. '
-                    'root finished before you did, so your work was not saved.', 'SyncToken')
+                    'root finished before you did, so your work was not saved.', '')
 
 
 def string_too_long(element: str, limit: int, supplied: int) -> QboFault:
@@ -119,6 +121,13 @@ def query_parser_error(detail: str) -> QboFault:
 
 def query_validation_error(detail: str) -> QboFault:
     return QboFault('4001', 'Invalid query', f'QueryValidationError: {detail}')
+
+
+def cdc_too_old(changed_since: str) -> QboFault:
+    """changedSince more than 30 days back; the Detail is the sentence QuickBooks answers."""
+    return QboFault('2010', 'Request has invalid or unsupported property',
+                    f'Operation cdc with changedSince date {changed_since} which is older than fixed days is '
+                    'not supported.', '')
 
 
 def batch_too_large(count: int, limit: int) -> QboFault:

@@ -469,5 +469,48 @@ def test_change_data_capture(qbo, events):
     assert params['changedSince'] == '2024-04-30T08:00:00+00:00'
 
 
+def test_cdc_older_than_30_days_is_refused_before_sending(qbo, events):
+    with pytest.raises(QboError) as info:
+        make_client(events).cdc(['JournalEntry'], NOW - timedelta(days=30, seconds=1))
+    assert info.value.kind == ErrorKind.CONFIG and info.value.reason == 'cdc_too_old'
+    assert 'reconciliation' in info.value.user_message
+    assert len(qbo.calls) == 0
+
+
+def test_cdc_fault_of_quickbooks_for_an_old_date_is_cdc_too_old(qbo, events):
+    qbo.add(responses.GET, API + '/cdc', status=400, json=fault(
+        '2010', 'Request has invalid or unsupported property', 'Operation cdc with changedSince date '
+        '2024-04-01T08:00:00+00:00 which is older than fixed days is not supported.'))
+    with pytest.raises(QboError) as info:
+        make_client(events).cdc(['JournalEntry'], NOW - timedelta(days=29))
+    assert info.value.kind == ErrorKind.CONFIG and info.value.reason == 'cdc_too_old'
+    assert info.value.http_status == 400
+
+
+def test_cdc_at_the_1000_cap_reads_the_entity_again_by_paged_query(qbo, events):
+    def row(number, deleted=False):
+        if deleted:
+            return {'Id': str(number), 'status': 'Deleted', 'MetaData': {'LastUpdatedTime': '2024-05-01T04:00:00-07:00'}}
+        return dict(created(entry_id=str(number))['JournalEntry'], DocNumber='D-%d' % number)
+
+    cdc_rows = [row(n) for n in range(1, 1000)] + [row(5000, deleted=True)]
+    qbo.add(responses.GET, API + '/cdc', json={"CDCResponse": [{"QueryResponse": [{"JournalEntry": cdc_rows}]}]})
+    pages = {1: [row(n) for n in range(1, 1001)], 1001: [row(n) for n in range(1001, 1201)]}
+
+    def query(request):
+        text = request.body.decode() if isinstance(request.body, bytes) else request.body
+        start = int(text.split('STARTPOSITION ')[1].split()[0])
+        return 200, {}, json.dumps({'QueryResponse': {'JournalEntry': pages[start]}})
+
+    qbo.add_callback(responses.POST, API + '/query', callback=query)
+    changed = make_client(events).cdc(['JournalEntry'], datetime(2024, 4, 30, 8, 0, tzinfo=timezone.utc))
+    assert [e['Id'] for e in changed['JournalEntry']] == [str(n) for n in range(1, 1201)] + ['5000']
+    first_query = qbo.calls[1].request.body
+    first_query = first_query.decode() if isinstance(first_query, bytes) else first_query
+    assert first_query == ("SELECT * FROM JournalEntry WHERE MetaData.LastUpdatedTime >= '2024-04-30T08:00:00+00:00' "
+                           "STARTPOSITION 1 MAXRESULTS 1000")
+    assert len(qbo.calls) == 3
+
+
 def test_batch_item_result_defaults():
     assert BatchItemResult('x') == BatchItemResult('x', None, None)

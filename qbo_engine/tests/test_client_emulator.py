@@ -3,6 +3,7 @@
 Each test gets a fresh emulator (``emulator`` fixture from conftest.py) and
 connects through the real consent and token endpoints.
 """
+import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -114,6 +115,25 @@ def test_batch_with_posting_length_request_ids_is_accepted_and_replayed(emulator
     assert [r.entry['Id'] for r in again] == [o.qbo_id for o in outcomes]  # the replay maps to the same items
     counters = emulator.server.counters()
     assert counters['entries_created'] == 30 and counters['replays'] == 1 and counters.get('validation_faults', 0) == 0
+
+
+def test_change_data_capture_past_the_1000_cap_reads_every_entry(emulator, conn):
+    since = datetime.now(timezone.utc) - timedelta(minutes=5)
+    requests_ = post_requests(emulator, 1020, prefix='CAP')
+    outcomes = Poster(conn.client).post(requests_)
+    assert {o.status for o in outcomes} == {POSTED}
+    gone = conn.client.get_journal_entry(outcomes[0].qbo_id)
+    conn.client.qb.delete_object('JournalEntry', json.dumps({'Id': gone['Id'], 'SyncToken': gone['SyncToken']}))
+    changed = conn.client.cdc(['JournalEntry'], since)['JournalEntry']
+    live = [e for e in changed if e.get('status') != 'Deleted']
+    assert len(live) == 1019 and len({e['Id'] for e in live}) == 1019
+    assert [e['Id'] for e in changed if e.get('status') == 'Deleted'] == [gone['Id']]
+
+
+def test_journal_entries_read_back_carry_no_total(emulator, conn):
+    Poster(conn.client).post(post_requests(emulator, 1))
+    [entry] = entries_with(conn, 'INV-0')
+    assert entry['TotalAmt'] == 0  # QuickBooks keeps it at 0; nothing in the engine reads it
 
 
 # === exactly once === #

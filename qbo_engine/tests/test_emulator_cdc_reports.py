@@ -38,6 +38,43 @@ def test_cdc_needs_changed_since(api, emulator):
     assert answer.status_code == 400 and answer.json()['Fault']['Error'][0]['code'] == '2020'
 
 
+def test_cdc_refuses_a_changed_since_older_than_30_days(api, emulator):
+    now = api.get(emulator.api_base + '/preferences', timeout=TIMEOUT).json()['time']
+    emulator.server.advance_clock(30 * 24 * 3600 + 60)
+    api.headers.update(emulator.headers())  # a month later: a fresh access token
+    answer = api.get(emulator.api_base + '/cdc', params={'entities': 'JournalEntry', 'changedSince': now},
+                     timeout=TIMEOUT)
+    assert answer.status_code == 400
+    fault = answer.json()['Fault']
+    assert fault['type'] == 'ValidationFault'
+    assert fault['Error'][0]['Detail'] == ('Operation cdc with changedSince date %s which is older than fixed days '
+                                           'is not supported.' % now)
+    assert fault['Error'][0]['element'] == ''
+    emulator.server.advance_clock(-120)  # 29 days 23 h 59 min back: still served
+    assert api.get(emulator.api_base + '/cdc', params={'entities': 'JournalEntry', 'changedSince': now},
+                   timeout=TIMEOUT).status_code == 200
+
+
+def test_cdc_answers_at_most_1000_objects_per_entity(api, emulator, make_entry):
+    since = api.get(emulator.api_base + '/preferences', timeout=TIMEOUT).json()['time']
+    items = [{'bId': str(i), 'operation': 'create', 'JournalEntry': make_entry(doc_number=f'CAP-{n}-{i}')}
+             for n in range(34) for i in range(30)][:1005]
+    for start in range(0, len(items), 30):
+        chunk = [dict(item, bId=str(i)) for i, item in enumerate(items[start:start + 30])]
+        assert api.post(emulator.api_base + '/batch', json={'BatchItemRequest': chunk},
+                        timeout=TIMEOUT).status_code == 200
+    answer = api.get(emulator.api_base + '/cdc', params={'entities': 'JournalEntry', 'changedSince': since},
+                     timeout=TIMEOUT).json()
+    block = answer['CDCResponse'][0]['QueryResponse'][0]
+    assert len(block['JournalEntry']) == 1000
+
+
+def test_journal_entry_total_amount_is_kept_at_zero(api, emulator, make_entry):
+    entry = create(api, emulator, make_entry(doc_number='TOT-1', amount=250.0))
+    assert entry['TotalAmt'] == 0
+    assert sum(line['Amount'] for line in entry['Line']) == 500.0
+
+
 def _trial_balance(api, emulator, **params):
     report = api.get(emulator.api_base + '/reports/TrialBalance', params=params, timeout=TIMEOUT).json()
     lines = {}

@@ -21,7 +21,7 @@ def test_create_answers_like_qbo(api, emulator, make_entry):
     assert entry['Id'] and entry['SyncToken'] == '0'
     assert set(entry['MetaData']) == {'CreateTime', 'LastUpdatedTime'}
     assert entry['Line'][0]['Amount'] == 12.35  # rounded to cents
-    assert entry['TotalAmt'] == 12.35
+    assert entry['TotalAmt'] == 0  # QuickBooks keeps a journal entry's TotalAmt at 0
     assert entry['CurrencyRef']['value'] == 'USD'
     detail = entry['Line'][1]['JournalEntryLineDetail']
     assert detail['AccountRef'] == {'value': emulator.accounts['Inventory Received Not Billed'],
@@ -49,7 +49,8 @@ def test_sparse_and_full_update_and_delete(api, emulator, make_entry):
     full_payload = make_entry(doc_number='UPD-1B', amount=7)
     full_payload.update({'Id': entry['Id'], 'SyncToken': '1'})
     full = api.post(emulator.api_base + '/journalentry', json=full_payload, timeout=TIMEOUT).json()['JournalEntry']
-    assert full['DocNumber'] == 'UPD-1B' and full['TotalAmt'] == 7 and 'PrivateNote' not in full
+    assert full['DocNumber'] == 'UPD-1B' and full['TotalAmt'] == 0 and 'PrivateNote' not in full
+    assert [line['Amount'] for line in full['Line']] == [7, 7]
     assert full['SyncToken'] == '2'
     assert full['MetaData']['CreateTime'] == entry['MetaData']['CreateTime']
 

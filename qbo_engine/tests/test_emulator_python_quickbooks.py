@@ -55,7 +55,8 @@ def test_create_read_query_and_count_journal_entries(emulator, qb):
     assert again.Id == saved.Id  # same requestid: QBO answers with the first result
 
     read = JournalEntry.get(saved.Id, qb=qb)
-    assert read.DocNumber == 'PQB-1' and read.TotalAmt == Decimal('42.5')
+    assert read.DocNumber == 'PQB-1' and read.TotalAmt == 0  # QuickBooks keeps it at 0
+    assert [line.Amount for line in read.Line] == [Decimal('42.5'), Decimal('42.5')]
     assert [line.JournalEntryLineDetail.PostingType for line in read.Line] == ['Debit', 'Credit']
 
     found = JournalEntry.filter(DocNumber='PQB-1', qb=qb)

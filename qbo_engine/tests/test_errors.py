@@ -285,3 +285,24 @@ def test_system_fault_on_a_batch_item_is_ambiguous_not_a_rejection():
                                        'Detail': 'System Failure Error', 'code': '10000'}], 'type': 'SystemFault'})
     assert error.kind == ErrorKind.AMBIGUOUS and error.reason == 'server_error'
     assert 'looked up' in error.user_message
+
+
+@pytest.mark.parametrize('code, detail, kind, reason', [
+    ('610', 'Object Not Found : Another user has deleted this transaction.', ErrorKind.BLOCKED, 'invalid_reference'),
+    ('2500', 'Invalid Reference Id : Accounts element id 99 not found', ErrorKind.BLOCKED, 'invalid_reference'),
+    ('5010', 'Stale Object Error', ErrorKind.RETRY_LATER, 'stale'),
+    ('6000', 'Business Validation Error: unbalanced', ErrorKind.BLOCKED, 'validation'),
+    ('6140', 'Duplicate Document Number Error', ErrorKind.AMBIGUOUS, 'duplicate'),
+    ('6210', 'Books closed as of 2024-03-31.', ErrorKind.BLOCKED, 'closed_period'),
+])
+def test_classification_does_not_depend_on_the_element(code, detail, kind, reason):
+    def body(element):
+        return json.dumps({'Fault': {'Error': [{'Message': 'm', 'Detail': detail, 'code': code, 'element': element}],
+                                     'type': 'ValidationFault'}, 'time': 't'})
+
+    named = classify_response(400, body('Line.JournalEntryLineDetail.AccountRef'))
+    for element in ('', None):
+        empty = classify_response(400, body(element))
+        assert (empty.kind, empty.reason, empty.fault_code) == (named.kind, named.reason, named.fault_code) \
+            == (kind, reason, code)
+        assert empty.element == ''
