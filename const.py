@@ -230,3 +230,15 @@ ALLOCATION_KINDS = [
 # Columns of the warehouse's Stock States Board (stock.move grouped by inventory state), in chain order.
 BOARD_STATES = ("in_transit", "received", "quality_hold", "available", "reserved", "picked", "packed",
                 "returned", "scrapped")
+
+# How a QuickBooks change reached the inbox (qbo.inbox.event), and what became of it.
+INBOX_CHANNELS = [
+    ("webhook", "Webhook"),
+    ("cdc", "Change Data Capture"),
+]
+INBOX_STATES = [
+    ("new", "New"),
+    ("done", "Done"),
+    ("ignored", "Ignored"),
+    ("error", "Error"),
+]

@@ -115,7 +115,7 @@ def _cloud_event(item):
     return ChangeEvent(
         event_id=str(item['id'])[:MAX_EVENT_ID], realm_id=str(item['intuitaccountid']),
         entity=entity_name(parts[1]), entity_id=str(item['intuitentityid']),
-        operation=_operation(parts[2]), occurred_at=_moment(item.get('time')), source_format='cloudevents')
+        operation=_operation(parts[2]), occurred_at=parse_moment(item.get('time')), source_format='cloudevents')
 
 
 def _legacy_events(notification):
@@ -135,7 +135,7 @@ def _legacy_events(notification):
         key = '\n'.join((realm, name, entity_id, operation, last_updated))
         events.append(ChangeEvent(
             event_id='legacy-' + hashlib.sha256(key.encode()).hexdigest()[:MAX_EVENT_ID - 7], realm_id=realm,
-            entity=name, entity_id=entity_id, operation=operation, occurred_at=_moment(last_updated),
+            entity=name, entity_id=entity_id, operation=operation, occurred_at=parse_moment(last_updated),
             source_format='legacy'))
     return events
 
@@ -166,7 +166,8 @@ def _operation(raw):
     return OPERATIONS.get(text.lower(), text[:1].upper() + text[1:].lower())
 
 
-def _moment(value):
+def parse_moment(value):
+    """An ISO 8601 time as QuickBooks writes it, as an aware UTC datetime (None when absent or unreadable)."""
     if not value:
         return None
     text = str(value).strip().replace('Z', '+00:00')

@@ -22,3 +22,4 @@ from . import test_margin_bridge
 from . import test_available_to_promise
 from . import test_finance_reports
 from . import test_finance_reports_demo
+from . import test_qbo_inbox
