@@ -12,6 +12,7 @@ from .clock import parse_qbo_datetime, qbo_response_time
 from .company import render_company_info, render_preferences
 from .journal import check_deletable, normalize_journal_entry
 from .lists import LIST_KINDS, normalize_list_entity
+from .purchases import VENDOR_DOCUMENTS, normalize_vendor, normalize_vendor_document
 from .query import parse_query, run_query
 from .reports import trial_balance
 
@@ -20,7 +21,8 @@ CDC_LOOKBACK_SECONDS = 30 * 24 * 3600  # change data capture looks back at most 
 CDC_MAX_OBJECTS = 1000  # objects of one entity in one CDC answer (Intuit: "a maximum of 1,000 objects")
 BATCH_ITEM_ID_LIMIT = 10  # a bId, when the batch call carries a requestid ("Request ID update" note)
 URL_ENTITIES = {'journalentry': 'JournalEntry', 'account': 'Account', 'class': 'Class',
-                'department': 'Department', 'item': 'Item'}
+                'department': 'Department', 'item': 'Item', 'vendor': 'Vendor', 'bill': 'Bill',
+                'vendorcredit': 'VendorCredit'}
 BATCH_ENTITIES = ('JournalEntry',) + LIST_KINDS
 
 
@@ -29,6 +31,11 @@ class ApiAnswer:
     payload: dict
     status: int = 200
     replayable: bool = False
+
+
+def _list_name(body: dict):
+    """The unique name of a list entity (a vendor's is its DisplayName); None for transactions."""
+    return body.get('Name', body.get('DisplayName'))
 
 
 def _json_body(raw: bytes) -> dict:
@@ -101,6 +108,14 @@ class AccountingApi:
     def _normalize(self, kind, payload, existing=None, sparse=False) -> dict:
         if kind == 'JournalEntry':
             return normalize_journal_entry(self.ctx, payload, existing, sparse)
+        if kind in VENDOR_DOCUMENTS:
+            return normalize_vendor_document(self.ctx, kind, payload, existing, sparse)
+        if kind == 'Vendor':
+            body = normalize_vendor(payload, existing.body if existing else None, sparse)
+            twin = self.ctx.store.find_by_name(self.ctx.realm_id, kind, body['DisplayName'])
+            if twin is not None and (existing is None or twin.id != existing.id):
+                raise qbo_faults.duplicate_name(body['DisplayName'], twin.id)
+            return body
         body = normalize_list_entity(kind, payload, existing.body if existing else None, sparse,
                                      self.ctx.preferences['home_currency'])
         twin = self.ctx.store.find_by_name(self.ctx.realm_id, kind, body['Name'])
@@ -111,7 +126,7 @@ class AccountingApi:
     def create(self, kind: str, payload: dict) -> dict:
         body = self._normalize(kind, payload)
         stored = self.ctx.store.insert_entity(self.ctx.realm_id, kind, body, self.ctx.now(),
-                                              doc_number=body.get('DocNumber'), name=body.get('Name'))
+                                              doc_number=body.get('DocNumber'), name=_list_name(body))
         if kind == 'JournalEntry':
             self.counters.add('entries_created')
         return self.ctx.render(stored)
@@ -136,13 +151,13 @@ class AccountingApi:
         sparse = str(payload.get('sparse', False)).lower() == 'true'
         body = self._normalize(kind, payload, existing, sparse)
         stored = self.ctx.store.update_entity(existing, body, self.ctx.now(),
-                                              doc_number=body.get('DocNumber'), name=body.get('Name'))
+                                              doc_number=body.get('DocNumber'), name=_list_name(body))
         if kind == 'JournalEntry':
             self.counters.add('entries_updated')
         return self.ctx.render(stored)
 
     def delete(self, kind: str, payload: dict) -> dict:
-        if kind != 'JournalEntry':
+        if kind not in ('JournalEntry',) + VENDOR_DOCUMENTS:
             raise qbo_faults.QboFault('500', 'Unsupported Operation',
                                       f'Operation Delete is not supported for {kind}; make it inactive instead.')
         existing = self._existing_for_change(kind, payload)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from .clock import qbo_datetime
 from .journal import posted_lines
 from .lists import account_balance
+from .purchases import VENDOR_DOCUMENTS, vendor_document_lines
 
 
 class CompanyContext:
@@ -32,13 +33,21 @@ class CompanyContext:
     def journal_entries_with_doc_number(self, doc_number) -> list:
         return self.store.list_entities(self.realm_id, 'JournalEntry', doc_number=doc_number)
 
-    def account_movements(self, until=None) -> dict:
-        """Account id -> debit-minus-credit over live journal entries dated on or before ``until``."""
-        totals = defaultdict(Decimal)
+    def posted_lines(self):
+        """(account id, debit-minus-credit, TxnDate) over every live transaction that moves balances:
+        journal entries, bills and vendor credits."""
         for entry in self.store.list_entities(self.realm_id, 'JournalEntry'):
-            for account_id, signed, txn_date in posted_lines(entry.body):
-                if until is None or txn_date <= until:
-                    totals[account_id] += signed
+            yield from posted_lines(entry.body)
+        for kind in VENDOR_DOCUMENTS:
+            for document in self.store.list_entities(self.realm_id, kind):
+                yield from vendor_document_lines(kind, document.body)
+
+    def account_movements(self, until=None) -> dict:
+        """Account id -> debit-minus-credit over live transactions dated on or before ``until``."""
+        totals = defaultdict(Decimal)
+        for account_id, signed, txn_date in self.posted_lines():
+            if until is None or txn_date <= until:
+                totals[account_id] += signed
         return totals
 
     # === rendering === #

@@ -83,4 +83,5 @@ def account_balance(body: dict, debit_minus_credit: Decimal) -> Decimal:
 
 def list_label(kind: str) -> str:
     """The plural QBO uses in 'Invalid Reference Id : Accounts element id 7 not found'."""
-    return {'Account': 'Accounts', 'Class': 'Classes', 'Department': 'Departments', 'Item': 'Items'}[kind]
+    return {'Account': 'Accounts', 'Class': 'Classes', 'Department': 'Departments', 'Item': 'Items',
+            'Vendor': 'Vendors'}[kind]

@@ -18,7 +18,8 @@ from .clock import parse_qbo_datetime
 MAX_RESULTS_LIMIT = 1000
 DEFAULT_MAX_RESULTS = 100
 ENTITIES = {name.lower(): name for name in (
-    'JournalEntry', 'Account', 'Class', 'Department', 'Item', 'CompanyInfo', 'Preferences')}
+    'JournalEntry', 'Account', 'Class', 'Department', 'Item', 'CompanyInfo', 'Preferences', 'Vendor', 'Bill',
+    'VendorCredit')}
 NAME_LISTS = ('Account', 'Class', 'Department', 'Item')
 KEYWORDS = {'select', 'from', 'where', 'and', 'in', 'like', 'order', 'orderby', 'by', 'asc', 'desc',
             'startposition', 'maxresults', 'count', 'true', 'false', 'or'}

@@ -1,4 +1,4 @@
-"""The TrialBalance report, computed from stored journal entries, in QBO's report JSON.
+"""The TrialBalance report, computed from stored journal entries, bills and vendor credits, in QBO's report JSON.
 
 Balance-sheet accounts are cumulative through ``end_date``. Income and expense
 accounts cover ``start_date`` (default: the first day of the fiscal year that
@@ -12,7 +12,6 @@ from decimal import Decimal
 from . import qbo_faults
 from .clock import qbo_response_time
 from .company import fiscal_year_start_month
-from .journal import posted_lines
 from .lists import ACCOUNT_CLASSIFICATION
 
 CLASSIFICATION_ORDER = ('Asset', 'Liability', 'Equity', 'Revenue', 'Expense')
@@ -48,16 +47,15 @@ def trial_balance(ctx, params: dict) -> dict:
     accounts = {a.id: a for a in ctx.store.list_entities(ctx.realm_id, 'Account')}
     nets = defaultdict(Decimal)
     retained = Decimal('0')
-    for entry in ctx.store.list_entities(ctx.realm_id, 'JournalEntry'):
-        for account_id, signed, txn_date in posted_lines(entry.body):
-            if txn_date > end.isoformat():
-                continue
-            account = accounts.get(account_id)
-            classification = ACCOUNT_CLASSIFICATION.get(account.body.get('AccountType')) if account else None
-            if classification in PROFIT_AND_LOSS and txn_date < pl_start.isoformat():
-                retained += signed
-            else:
-                nets[account_id] += signed
+    for account_id, signed, txn_date in ctx.posted_lines():
+        if txn_date > end.isoformat():
+            continue
+        account = accounts.get(account_id)
+        classification = ACCOUNT_CLASSIFICATION.get(account.body.get('AccountType')) if account else None
+        if classification in PROFIT_AND_LOSS and txn_date < pl_start.isoformat():
+            retained += signed
+        else:
+            nets[account_id] += signed
 
     retained_account = next((a for a in accounts.values()
                              if a.body.get('AccountSubType') == 'RetainedEarnings'
