@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -35,7 +36,7 @@ from quickbooks.utils import build_choose_clause, build_where_clause
 
 from .auth import api_base_url, utcnow
 from .errors import ErrorKind, QboError, cdc_too_old_error, classify_exception, classify_fault, \
-    classify_response, closing_date_from_preferences
+    classify_response, closing_date_from_preferences, read_error
 from .ratelimit import RateLimitTimeout
 
 MINIMUM_MINOR_VERSION = 75
@@ -47,6 +48,9 @@ QUERY_PAGE_SIZE = 1000
 DOC_NUMBERS_PER_QUERY = 100
 CDC_LOOKBACK = timedelta(days=30)  # change data capture looks back at most 30 days
 CDC_MAX_OBJECTS = 1000  # objects per entity in one CDC answer; beyond it QuickBooks leaves the rest out
+READ_ATTEMPTS = 3  # a read is sent at most this many times when it fails transiently
+READ_BACKOFF = (1.0, 2.0)  # seconds before the 2nd and 3rd try after a 5xx, timeout or reset
+READ_WAIT_BUDGET = 30.0  # seconds one read may spend waiting (backoff and 429s) before it fails
 NAME_LISTS = ('Account', 'Class', 'Department', 'Item', 'Customer', 'Vendor', 'Employee')
 MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
           'November', 'December')
@@ -98,10 +102,19 @@ class QboClient:
         fails with ``retry_later`` instead of holding a cron worker (None: wait as long as needed)
     :param session: a requests.Session to reuse, optional
     :param clock: returns the current aware UTC datetime (token expiry checks)
+    :param read_attempts: how many times a read is sent when it fails transiently (5xx, timeout,
+        reset, 429); entries are never resent here
+    :param read_wait_budget: seconds one read may spend waiting between its attempts
+    :param sleep: waits between read attempts (tests inject a fake clock's)
+
+    Every read says in its errors what it was reading (``error.reading``, e.g. 'accounts', and
+    the message "while reading the chart of accounts: ..."); a read books nothing, so its
+    transient failures are ``retry_later``, never ``ambiguous``.
     """
 
     def __init__(self, realm_id, tokens, oauth, on_tokens, environment, minorversion=MINIMUM_MINOR_VERSION,
-                 timeout=30, limiter=None, session=None, clock=utcnow, slot_timeout=None):
+                 timeout=30, limiter=None, session=None, clock=utcnow, slot_timeout=None,
+                 read_attempts=READ_ATTEMPTS, read_wait_budget=READ_WAIT_BUDGET, sleep=time.sleep):
         if int(minorversion) < MINIMUM_MINOR_VERSION:
             raise QboError(ErrorKind.CONFIG, 'minorversion %s is below %s' % (minorversion, MINIMUM_MINOR_VERSION),
                            reason='minorversion', user_message='QuickBooks only serves minor version %d or newer.'
@@ -117,6 +130,11 @@ class QboClient:
         self.limiter = limiter
         self.slot_timeout = slot_timeout
         self.clock = clock
+        if read_attempts < 1:
+            raise ValueError('read_attempts must be at least 1')
+        self.read_attempts = int(read_attempts)
+        self.read_wait_budget = float(read_wait_budget)
+        self._sleep = sleep
         self.api_url = api_base_url(environment)
         self._tokens = tokens
         self._token_lock = threading.Lock()
@@ -161,7 +179,41 @@ class QboClient:
     # === TRANSPORT === #
 
     def _send(self, method, url, headers=None, params=None, data=None):
-        """The single HTTP call: timeout, rate-limit slot, 401 refresh once, failures classified."""
+        """The single HTTP call: timeout, rate-limit slot, 401 refresh once, failures classified.
+
+        A read (GET, or a query, which python-quickbooks POSTs) that fails transiently (5xx,
+        timeout, reset connection, 429) is sent again, at most ``read_attempts`` times in all;
+        a 429 waits as told unless that would take the call past ``read_wait_budget`` seconds
+        of waiting. Sends of entries are never repeated here: the poster looks them up first.
+        """
+        read = method == 'GET' or url.endswith('/query')
+        attempt, waited = 1, 0.0
+        while True:
+            try:
+                return self._send_once(method, url, headers, params, data)
+            except QboError as error:
+                wait = self._read_retry_wait(error, attempt, waited) if read else None
+                if wait is None:
+                    raise
+                limiter_waits = error.is_throttle and self.limiter is not None
+            attempt += 1
+            waited += wait
+            if wait > 0 and not limiter_waits:
+                self._sleep(wait)  # with a limiter, its pause (set on the 429) holds the next slot instead
+
+    def _read_retry_wait(self, error, attempt, waited):
+        """Seconds to wait before reading again after ``error``, or None when the read must fail now."""
+        if attempt >= self.read_attempts:
+            return None
+        if error.is_throttle:
+            wait = error.retry_after if error.retry_after is not None else READ_BACKOFF[-1]
+        elif error.kind == ErrorKind.AMBIGUOUS:  # 5xx, timeout, reset: a read books nothing, so read again
+            wait = READ_BACKOFF[min(attempt - 1, len(READ_BACKOFF) - 1)]
+        else:
+            return None
+        return wait if waited + wait <= self.read_wait_budget else None
+
+    def _send_once(self, method, url, headers, params, data):
         headers = dict(headers or {})
         batch = url.endswith('/batch')
         self._refresh_if_expired()
@@ -237,6 +289,21 @@ class QboClient:
         except (QuickbooksException, ValueError, KeyError, TypeError, IndexError) as exc:
             raise classify_exception(exc) from exc
 
+    @contextlib.contextmanager
+    def _reading(self, what, reading):
+        """Name what was being read in any failure; library exceptions are classified first.
+
+        :param what: words for the message ('the chart of accounts')
+        :param reading: machine-readable name of the read ('accounts'), set as ``error.reading``
+        """
+        try:
+            with self._library_errors():
+                yield
+        except QboError as error:
+            if error.reading:
+                raise  # an inner read already said what it was reading
+            raise read_error(error, what, reading) from error.__cause__
+
     def _url(self, *parts):
         return '/'.join([self.qb.api_url, 'company', self.realm_id] + [str(p) for p in parts])
 
@@ -306,12 +373,13 @@ class QboClient:
         return results
 
     def get_journal_entry(self, entry_id):
-        with self._library_errors():
+        with self._reading('journal entry Id %s' % entry_id, 'journal_entry'):
             return self.qb.get_single_object(JournalEntry.qbo_object_name, entry_id)[JournalEntry.qbo_object_name]
 
     def find_journal_entries(self, doc_number):
         """Entries carrying ``doc_number`` (normally zero or one)."""
-        return self.query('SELECT * FROM JournalEntry WHERE %s' % build_where_clause(DocNumber=doc_number))
+        with self._reading('the journal entries numbered %s' % doc_number, 'journal_entries'):
+            return self._query('SELECT * FROM JournalEntry WHERE %s' % build_where_clause(DocNumber=doc_number))
 
     def find_journal_entries_by_doc_numbers(self, doc_numbers, chunk=DOC_NUMBERS_PER_QUERY):
         """Entries for many DocNumbers, with ``IN`` lists of ``chunk`` numbers, each query paged.
@@ -320,16 +388,21 @@ class QboClient:
         """
         wanted = list(dict.fromkeys(doc_numbers))
         found = {}
-        for start in range(0, len(wanted), chunk):
-            clause = build_choose_clause(wanted[start:start + chunk], 'DocNumber')
-            for entry in self.query('SELECT * FROM JournalEntry WHERE %s' % clause):
-                found.setdefault(entry.get('DocNumber'), []).append(entry)
+        with self._reading('the journal entries of %d numbers' % len(wanted), 'journal_entries'):
+            for start in range(0, len(wanted), chunk):
+                clause = build_choose_clause(wanted[start:start + chunk], 'DocNumber')
+                for entry in self._query('SELECT * FROM JournalEntry WHERE %s' % clause):
+                    found.setdefault(entry.get('DocNumber'), []).append(entry)
         return found
 
     # === QUERIES AND REFERENCE DATA === #
 
     def query(self, select, page_size=QUERY_PAGE_SIZE):
         """Rows of a QuickBooks query; paged with STARTPOSITION/MAXRESULTS unless the query pages itself."""
+        with self._reading('a query (%s)' % select[:200], 'query'):
+            return self._query(select, page_size)
+
+    def _query(self, select, page_size=QUERY_PAGE_SIZE):
         match = re.search(r'\bFROM\s+(\w+)', select, re.IGNORECASE)
         if not match:
             raise QboError(ErrorKind.CONFIG, 'query without FROM: %r' % select, reason='bad_query')
@@ -362,27 +435,31 @@ class QboClient:
 
     def accounts(self, include_inactive=False):
         """Chart of accounts as python-quickbooks :class:`Account` objects."""
-        return self._list_objects(Account, 'Active IN (true, false)' if include_inactive else '')
+        with self._reading('the chart of accounts', 'accounts'):
+            return self._list_objects(Account, 'Active IN (true, false)' if include_inactive else '')
 
     def classes(self):
-        return self._list_objects(Class)
+        with self._reading('the classes', 'classes'):
+            return self._list_objects(Class)
 
     def departments(self):
-        return self._list_objects(Department)
+        with self._reading('the departments (locations)', 'departments'):
+            return self._list_objects(Department)
 
     def items(self):
-        return self._list_objects(Item)
+        with self._reading('the products and services (items)', 'items'):
+            return self._list_objects(Item)
 
     def inventory_items(self):
         """Items of type Inventory: QuickBooks books their COGS itself, so syncing them would count it twice."""
         return [item for item in self.items() if item.Type == 'Inventory']
 
     def preferences(self):
-        with self._library_errors():
+        with self._reading('the company preferences', 'preferences'):
             return Preferences.get(qb=self.qb)
 
     def company_info(self):
-        with self._library_errors():
+        with self._reading('the company information', 'company_info'):
             return CompanyInfo.get(self.realm_id, qb=self.qb)
 
     def company_settings(self):
@@ -416,7 +493,7 @@ class QboClient:
         if fiscal_year_start is None:
             fiscal_year_start = self.fiscal_year_start(as_of)
         params = {'start_date': fiscal_year_start.isoformat(), 'end_date': as_of.isoformat()}
-        with self._library_errors():
+        with self._reading('the trial balance as of %s' % as_of.isoformat(), 'trial_balance'):
             report = self.qb.get_report('TrialBalance', params)
         return parse_trial_balance(report)
 
@@ -448,7 +525,7 @@ class QboClient:
             raise cdc_too_old_error(since_at.isoformat(timespec='seconds'))
         since_text = since_at.isoformat(timespec='seconds')
         names = list(entities)
-        with self._library_errors():
+        with self._reading('the changes since %s' % since_text, 'cdc'):
             reply = self.qb.change_data_capture(','.join(names), since_text)
         changed = {name: [] for name in names}
         for block in reply.get('CDCResponse') or []:
@@ -465,7 +542,8 @@ class QboClient:
         where = "MetaData.LastUpdatedTime >= '%s'" % since_text
         if entity in NAME_LISTS:
             where += ' AND Active IN (true, false)'  # else QuickBooks lists active names only
-        live = self.query('SELECT * FROM %s WHERE %s' % (entity, where))
+        with self._reading('the %s changes since %s' % (entity, since_text), 'cdc'):
+            live = self._query('SELECT * FROM %s WHERE %s' % (entity, where))
         live_ids = {str(row.get('Id')) for row in live}
         deleted = [row for row in cdc_rows if row.get('status') == 'Deleted' and str(row.get('Id')) not in live_ids]
         return sorted(live + deleted, key=_id_key)

@@ -15,6 +15,7 @@ python-quickbooks raises one exception class per fault-code range, but loses
 the HTTP status and cannot read the XML bodies QuickBooks sends on throttling
 and some authentication failures; the classification here keeps both.
 """
+import copy
 import enum
 import json
 import re
@@ -64,10 +65,13 @@ class QboError(Exception):
     :param closing_date: the books' closing date for a closed-period fault
     :param reason: short machine-readable cause ('throttled', 'closed_period',
         'invalid_reference', 'conflict', ...), stable for the Odoo side
+    :param reading: for a failed read, machine-readable name of what was read ('accounts',
+        'classes', 'departments', 'items', 'preferences', 'company_info', 'query',
+        'journal_entry', 'journal_entries', 'trial_balance', 'cdc'); '' for sends
     """
 
     def __init__(self, kind, message, *, fault_code=None, http_status=None, detail='', element='',
-                 retry_after=None, user_message='', closing_date=None, reason=''):
+                 retry_after=None, user_message='', closing_date=None, reason='', reading=''):
         super().__init__(message)
         self.kind = ErrorKind(kind)
         self.message = message
@@ -79,6 +83,7 @@ class QboError(Exception):
         self.user_message = user_message or message
         self.closing_date = closing_date
         self.reason = reason or ''
+        self.reading = reading or ''
 
     def __str__(self):
         parts = [self.kind.value]
@@ -107,6 +112,7 @@ class QboError(Exception):
         return {
             'kind': self.kind.value,
             'reason': self.reason,
+            'reading': self.reading,
             'fault_code': self.fault_code,
             'http_status': self.http_status,
             'message': self.message,
@@ -121,6 +127,7 @@ class QboError(Exception):
 def _restore_error(cls, state):
     error = cls.__new__(cls)
     Exception.__init__(error, state.get('message'))
+    error.reading = ''  # errors pickled before reads named themselves
     error.__dict__.update(state)
     return error
 
@@ -352,6 +359,46 @@ def cdc_too_old_error(since_text):
                     reason='cdc_too_old',
                     user_message='QuickBooks keeps changes for 30 days only and the last check is older%s: run a '
                                  'reconciliation, which reads the entries by their numbers, instead.' % when)
+
+
+# Why a read failed, in words for the technical detail; the Odoo side translates by reason and reading.
+_READ_CAUSES = {
+    'server_error': 'QuickBooks failed (server error)',
+    'timeout': 'QuickBooks did not answer in time',
+    'connection': 'the connection to QuickBooks failed',
+    'malformed': 'QuickBooks sent an answer that cannot be read',
+    'unexpected': 'QuickBooks sent an answer of an unexpected shape',
+    'throttled': 'QuickBooks asked us to slow down',
+    'rate_limited': "this company's QuickBooks request quota is used up for now",
+}
+
+
+def read_error(error, what, reading):
+    """The error of a failed read, saying what was being read (a read books nothing: never ambiguous).
+
+    :param error: the :class:`QboError` the read ended with (after its retries)
+    :param what: words naming the read ('the chart of accounts')
+    :param reading: machine-readable name of the read ('accounts')
+    :returns: a copy of ``error`` (same class, reason, status and fault code) with ``reading`` set
+    """
+    kind = ErrorKind.RETRY_LATER if error.kind == ErrorKind.AMBIGUOUS else error.kind
+    if error.kind == ErrorKind.REAUTH:
+        user_message = ('QuickBooks refused our credentials while reading %s: the connection must be refreshed or '
+                        'reconnected.' % what)
+    elif kind == ErrorKind.RETRY_LATER:
+        cause = _READ_CAUSES.get(error.reason, 'QuickBooks could not be read')
+        later = ' in %d seconds' % max(1, round(error.retry_after)) if error.retry_after else ' later'
+        user_message = '%s while reading %s; it is read again%s.' % (cause, what, later)
+    else:
+        user_message = 'QuickBooks refused the reading of %s: %s' % (what, error.detail or error.message)
+    failed = copy.copy(error)  # keeps the class: a ReconnectNeeded stays one
+    failed.kind = kind
+    failed.message = 'while reading %s: %s' % (what, error.message)
+    failed.args = (failed.message,)
+    failed.reading = reading
+    if error.kind != ErrorKind.REAUTH or not isinstance(error, ReconnectNeeded):
+        failed.user_message = user_message[:1].upper() + user_message[1:]
+    return failed
 
 
 def _error_without_fault(status, body):

@@ -26,13 +26,14 @@ class Connection:
     """A connected client plus what on_tokens received."""
 
     def __init__(self, emulator, limiter=None, timeout=5):
+        self.clock = FakeClock()  # reads wait between their attempts on it
         code = emulator.server.authorize(emulator.client_id, emulator.realm_id)
         self.oauth = OAuth(emulator.client_id, emulator.client_secret, emulator.redirect_uri, emulator.base_url,
                            timeout=timeout)
         self.first_tokens = self.oauth.exchange_code(code, emulator.realm_id)
         self.saved = []
         self.client = QboClient(emulator.realm_id, self.first_tokens, self.oauth, self.saved.append,
-                                emulator.base_url, timeout=timeout, limiter=limiter)
+                                emulator.base_url, timeout=timeout, limiter=limiter, sleep=self.clock.sleep)
 
 
 @pytest.fixture
@@ -94,6 +95,15 @@ def test_reference_lists_and_company_settings(emulator, conn):
     settings = conn.client.company_settings()
     assert settings.closing_date == date(2024, 3, 31) and settings.home_currency == 'USD'
     assert conn.client.company_info().CompanyName == 'Stock Sync Demo Co'
+
+
+def test_connect_reads_survive_one_server_error_each(emulator, conn):
+    emulator.server.set_faults(script='500,ok,503,ok,500,ok')
+    assert 'Inventory Asset' in {account.Name for account in conn.client.accounts()}
+    assert conn.client.company_settings().home_currency == 'USD'
+    assert {c.Name for c in conn.client.classes()} == {'Wholesale', 'E-commerce', 'Retail'}
+    assert emulator.server.counters()['faults_injected'] == {'500': 2, '503': 1}
+    assert conn.clock.sleeps == [1.0, 1.0, 1.0]
 
 
 def test_trial_balance_and_change_data_capture(emulator, conn):
@@ -163,11 +173,13 @@ def test_lost_request_is_looked_up_then_resent(emulator):
 
 
 def test_server_error_then_success(emulator, conn):
-    # create -> 500, look-up, resend; create -> 503, look-up fails too (503): left for the next run.
-    emulator.server.set_faults(script='500,ok,ok,503,503')
+    # create -> 500, look-up, resend; create -> 503, look-up fails too (503 on each of its 3 attempts):
+    # left for the next run.
+    emulator.server.set_faults(script='500,ok,ok,503,503,503,503')
     outcomes = Poster(conn.client).post(post_requests(emulator, 2), batch=False)
     assert [(o.status, o.attempts, o.needs_lookup) for o in outcomes] == [(POSTED, 2, False), (RETRY, 1, True)]
     assert emulator.server.counters()['entries_created'] == 1
+    assert conn.clock.sleeps == [1.0, 2.0]  # the look-up's waits between its attempts
     [again] = Poster(conn.client).post(post_requests(emulator, 2)[1:], look_up_first={'key-1'})
     assert again.status == POSTED and not again.adopted
     assert emulator.server.counters()['entries_created'] == 2
