@@ -88,22 +88,20 @@ class StockMarginBridge(models.TransientModel):
             SELECT l.product_id, SUM(l.quantity)
               FROM stock_valuation_layer l
               JOIN product_product pp ON pp.id = l.product_id
-              JOIN stock_move m ON m.id = l.stock_move_id
-              JOIN stock_location src ON src.id = m.location_id
-              JOIN stock_location dst ON dst.id = m.location_dest_id
-             WHERE l.company_id = %s AND l.stock_landed_cost_id IS NULL AND src.usage = 'supplier'
-               AND dst.usage NOT IN ('supplier', 'customer') AND l.create_date < %s AND %s
+             WHERE l.company_id = %s AND l.accounting_event = 'receipt' AND l.create_date < %s AND %s
           GROUP BY l.product_id""", company.id, end, style))
         received = dict(self.env.cr.fetchall())
         self.env.cr.execute(SQL("""
-            SELECT a.product_id, COALESCE(a.cost_type, 'other'), SUM(a.qbo_onhand_amount)
+            SELECT a.product_id, COALESCE(a.cost_type, 'other'), COALESCE(SUM(a.qbo_onhand_amount), 0.0)
               FROM stock_valuation_adjustment_lines a
               JOIN stock_landed_cost c ON c.id = a.cost_id
               JOIN product_product pp ON pp.id = a.product_id
              WHERE c.state = 'done' AND c.company_id = %s AND c.date <= %s AND %s
           GROUP BY 1, 2""", company.id, date_to, style))
+        # a line with no on-hand share (goods sold out before the cost landed, or a landed cost validated
+        # before the split was stored) carries nothing per unit: its cost is all in COGS already
         return {(product_id, cost_type): amount / received[product_id]
-                for product_id, cost_type, amount in self.env.cr.fetchall() if received.get(product_id)}
+                for product_id, cost_type, amount in self.env.cr.fetchall() if amount and received.get(product_id)}
 
     @api.model
     def _period_figures(self, company, style_id, date_from, date_to):
