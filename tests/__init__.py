@@ -19,11 +19,8 @@ from . import test_decision_log
 from . import test_posting_bad_input
 from . import test_value_explanation
 from . import test_margin_bridge
-from . import test_layer_event
 from . import test_screens_margin_bridge
 from . import test_available_to_promise
 from . import test_finance_reports
 from . import test_finance_reports_demo
 from . import test_qbo_inbox
-from . import test_settings_page
-from . import test_qbo_vendor_bills
