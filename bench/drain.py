@@ -165,14 +165,14 @@ class PacedLimiter:
         self._lock = threading.Lock()
 
     @contextmanager
-    def slot(self, realm_id, batch=False):
+    def slot(self, realm_id, batch=False, timeout=None):
         with self._lock:
             now = self._clock()
             start = max(now, self._next_start)
             self._next_start = start + (self._batch_interval if batch else self._interval)
         if start > now:
             self._sleep(start - now)
-        with self.limiter.slot(realm_id, batch=batch):
+        with self.limiter.slot(realm_id, batch=batch, timeout=timeout):
             yield
 
     def pause(self, realm_id, seconds):

@@ -48,9 +48,10 @@ QUERY_PAGE_SIZE = 1000
 DOC_NUMBERS_PER_QUERY = 100
 CDC_LOOKBACK = timedelta(days=30)  # change data capture looks back at most 30 days
 CDC_MAX_OBJECTS = 1000  # objects per entity in one CDC answer; beyond it QuickBooks leaves the rest out
+DEFAULT_SLOT_TIMEOUT = 10.0  # seconds a call may wait for a rate-limiter slot before it gives up (retry_later)
 READ_ATTEMPTS = 3  # a read is sent at most this many times when it fails transiently
 READ_BACKOFF = (1.0, 2.0)  # seconds before the 2nd and 3rd try after a 5xx, timeout or reset
-READ_WAIT_BUDGET = 30.0  # seconds one read may spend waiting (backoff and 429s) before it fails
+READ_WAIT_BUDGET = 15.0  # seconds one read may spend waiting (backoff and 429s) before it fails
 NAME_LISTS = ('Account', 'Class', 'Department', 'Item', 'Customer', 'Vendor', 'Employee')
 MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
           'November', 'December')
@@ -99,7 +100,8 @@ class QboClient:
     :param timeout: seconds per HTTP request (or a (connect, read) tuple)
     :param limiter: a RateLimiter (``slot(realm, batch=)``/``pause(realm, s)``), optional
     :param slot_timeout: longest wait for a limiter slot, in seconds; beyond it the call
-        fails with ``retry_later`` instead of holding a cron worker (None: wait as long as needed)
+        fails with ``retry_later`` (reason 'rate_limited') instead of holding a cron worker.
+        Always bounded: None means the default (DEFAULT_SLOT_TIMEOUT)
     :param session: a requests.Session to reuse, optional
     :param clock: returns the current aware UTC datetime (token expiry checks)
     :param read_attempts: how many times a read is sent when it fails transiently (5xx, timeout,
@@ -113,7 +115,7 @@ class QboClient:
     """
 
     def __init__(self, realm_id, tokens, oauth, on_tokens, environment, minorversion=MINIMUM_MINOR_VERSION,
-                 timeout=30, limiter=None, session=None, clock=utcnow, slot_timeout=None,
+                 timeout=30, limiter=None, session=None, clock=utcnow, slot_timeout=DEFAULT_SLOT_TIMEOUT,
                  read_attempts=READ_ATTEMPTS, read_wait_budget=READ_WAIT_BUDGET, sleep=time.sleep):
         if int(minorversion) < MINIMUM_MINOR_VERSION:
             raise QboError(ErrorKind.CONFIG, 'minorversion %s is below %s' % (minorversion, MINIMUM_MINOR_VERSION),
@@ -128,7 +130,7 @@ class QboClient:
         self.minorversion = int(minorversion)
         self.timeout = timeout
         self.limiter = limiter
-        self.slot_timeout = slot_timeout
+        self.slot_timeout = DEFAULT_SLOT_TIMEOUT if slot_timeout is None else float(slot_timeout)
         self.clock = clock
         if read_attempts < 1:
             raise ValueError('read_attempts must be at least 1')
@@ -188,9 +190,10 @@ class QboClient:
         """
         read = method == 'GET' or url.endswith('/query')
         attempt, waited = 1, 0.0
+        refreshed = []  # one refresh after a 401 per call, whatever the number of attempts
         while True:
             try:
-                return self._send_once(method, url, headers, params, data)
+                return self._send_once(method, url, headers, params, data, refreshed)
             except QboError as error:
                 wait = self._read_retry_wait(error, attempt, waited) if read else None
                 if wait is None:
@@ -213,11 +216,10 @@ class QboClient:
             return None
         return wait if waited + wait <= self.read_wait_budget else None
 
-    def _send_once(self, method, url, headers, params, data):
+    def _send_once(self, method, url, headers, params, data, refreshed):
         headers = dict(headers or {})
         batch = url.endswith('/batch')
         self._refresh_if_expired()
-        refreshed = False
         while True:
             access_token = self._tokens.access_token
             headers['Authorization'] = 'Bearer ' + access_token
@@ -233,7 +235,7 @@ class QboClient:
                                'used up for now; posting resumes in %d seconds.' % max(1, exc.retry_after)) from exc
             if response.status_code == 401 and not refreshed:
                 self._refresh_after_401(access_token)
-                refreshed = True
+                refreshed.append(access_token)
                 continue
             if response.encoding is None:
                 response.encoding = 'utf-8'  # else requests guesses the charset of every body, slowly
@@ -247,9 +249,27 @@ class QboClient:
     def _slot(self, batch):
         if self.limiter is None:
             return contextlib.nullcontext()
-        if self.slot_timeout is None:
-            return self.limiter.slot(self.realm_id, batch=batch)
         return self.limiter.slot(self.realm_id, batch=batch, timeout=self.slot_timeout)
+
+    # === WORST CASES (every wait inside one call is bounded) === #
+
+    def request_seconds(self):
+        """Longest one HTTP request may take once sent: the timeout (connect + read for a tuple)."""
+        return float(sum(self.timeout)) if isinstance(self.timeout, (tuple, list)) else float(self.timeout)
+
+    def refresh_worst_case_seconds(self):
+        """Longest a token refresh may hold a call: the token call's timeout."""
+        return float(getattr(self.oauth, 'timeout', None) or self.request_seconds())
+
+    def send_worst_case_seconds(self):
+        """Longest one send of entries may take: a slot, the request, its retry after a 401, one refresh."""
+        return 2 * (self.slot_timeout + self.request_seconds()) + self.refresh_worst_case_seconds()
+
+    def read_worst_case_seconds(self):
+        """Longest one read (one page) may take: every attempt's slot and request, one more after a 401,
+        the waits between attempts, one refresh."""
+        return ((self.read_attempts + 1) * (self.slot_timeout + self.request_seconds()) + self.read_wait_budget
+                + self.refresh_worst_case_seconds())
 
     def _refresh_if_expired(self):
         if self._tokens.access_expired(self.clock()):

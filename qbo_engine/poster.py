@@ -8,6 +8,8 @@ of up to 30 or one entry per request, and turns every answer into a
   found it by DocNumber instead of reading it from our own create answer;
 * ``retry``   – nothing to do now; try again after ``error.retry_after``
   (``needs_lookup``: the last send was ambiguous, so look up first next time);
+  ``error.reason`` 'lease_lost' when the caller's ``before_send`` withdrew the entry
+  (another poster holds it: record nothing on it), 'time_budget' when the run's time was up;
 * ``blocked`` – a person must act (``error.user_message`` says what);
 * ``reauth``  – the connection needs refreshing or reconnecting.
 
@@ -16,14 +18,19 @@ ambiguous failure (timeout, reset, 5xx) nothing is sent again until the entry
 was looked up by DocNumber: found with equal lines -> adopted; found with other
 lines -> blocked (conflict); not found -> resent with the same ``requestid``.
 A duplicate-number fault (6140) is settled the same way, without a resend.
+
+Every wait is bounded: the client's slot timeout, request timeout and read budget bound each
+step, ``max_sends`` bounds the sends, and the run's ``time_budget`` stops new steps;
+:meth:`Poster.worst_case_seconds` adds them up so a caller can keep its lease well above it.
 """
 import copy
 import threading
+import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from .client import MAX_BATCH_ITEMS
+from .client import DOC_NUMBERS_PER_QUERY, MAX_BATCH_ITEMS
 from .errors import CLOSED_PERIOD_CODES, DUPLICATE_DOC_NUMBER_CODE, INVALID_REFERENCE_CODES, ErrorKind, QboError
 from .reconcile import describe_line_differences, entry_matches
 
@@ -32,6 +39,7 @@ RETRY = 'retry'
 BLOCKED = 'blocked'
 REAUTH = 'reauth'
 OUTCOME_STATUSES = (POSTED, RETRY, BLOCKED, REAUTH)
+TIME_BUDGET = 120.0  # seconds a run may start new sends and look-ups for (see Poster.worst_case_seconds)
 
 _STATUS_BY_KIND = {
     ErrorKind.RETRY_LATER: RETRY,
@@ -76,31 +84,64 @@ class Poster:
     :param max_sends: sends per request within one run (first send plus resends after ambiguity)
     :param workers: calls in flight at once (QuickBooks allows 10 per company; the client's
         rate limiter enforces that). One is enough for batches; more help one-per-request posting.
+    :param time_budget: seconds after which a run starts no new send nor look-up; what is left
+        ends ``retry`` with reason 'time_budget' (``needs_lookup`` when it may have been sent)
+    :param clock: monotonic seconds, for the time budget (tests inject a fake clock)
     """
 
-    def __init__(self, client, batch_size=MAX_BATCH_ITEMS, max_sends=3, workers=1):
+    def __init__(self, client, batch_size=MAX_BATCH_ITEMS, max_sends=3, workers=1, time_budget=TIME_BUDGET,
+                 clock=time.monotonic):
         if not 1 <= batch_size <= MAX_BATCH_ITEMS:
             raise ValueError('batch_size must be between 1 and %d' % MAX_BATCH_ITEMS)
         if workers < 1:
             raise ValueError('workers must be at least 1')
+        if max_sends < 1:
+            raise ValueError('max_sends must be at least 1')
         self.client = client
         self.batch_size = batch_size
         self.max_sends = max_sends
         self.workers = workers
+        self.time_budget = float(time_budget)
+        self.clock = clock
 
-    def post(self, requests, batch=True, look_up_first=()):
+    def post(self, requests, batch=True, look_up_first=(), before_send=None):
         """Post ``requests``; returns one :class:`PostOutcome` per request, in the same order.
 
         :param batch: True for batch calls of ``batch_size``; False for one entry per request
         :param look_up_first: keys whose previous send was ambiguous: looked up before any send
+        :param before_send: ``callable(keys) -> keys still allowed``, called right before every
+            HTTP send of entries (first sends and resends after a look-up) with the keys about to
+            be sent; the caller checks there that it still holds those rows (its lease). A key not
+            returned is not sent and ends ``retry`` with error reason 'lease_lost' (``needs_lookup``
+            when an earlier send of it may have reached QuickBooks). If it raises, nothing of that
+            chunk is sent (all 'lease_lost').
         """
-        return _Run(self, list(requests), batch, set(look_up_first)).execute()
+        return _Run(self, list(requests), batch, set(look_up_first), before_send).execute()
+
+    def worst_case_seconds(self, n_requests, batch=True):
+        """Longest :meth:`post` of ``n_requests`` may take, every wait counted at its bound.
+
+        Without the time budget: one look-up-first read per 100 numbers; per chunk ``max_sends``
+        sends (limiter slot + request timeout, once more after a 401, one token refresh) each
+        followed by a look-up read (all its attempts, waits and a refresh); two explanation reads
+        (closing date, chart of accounts). With it: the budget plus the longest single step
+        (send or read) started just before it ran out; steps of several workers run side by
+        side. The smaller of the two is returned.
+        """
+        chunk = self.batch_size if batch else 1
+        chunks = -(-int(n_requests) // chunk) if n_requests else 0
+        send = self.client.send_worst_case_seconds()
+        read = self.client.read_worst_case_seconds()
+        look_up_first_reads = -(-int(n_requests) // DOC_NUMBERS_PER_QUERY) if n_requests else 0
+        every_step = look_up_first_reads * read + chunks * self.max_sends * (send + read) + 2 * read
+        budgeted = self.time_budget + max(send, read)
+        return min(every_step, budgeted)
 
 
 class _Run:
     """State of one :meth:`Poster.post` call."""
 
-    def __init__(self, poster, requests, batch, look_up_first):
+    def __init__(self, poster, requests, batch, look_up_first, before_send=None):
         self.client = poster.client
         self.chunk_size = poster.batch_size if batch else 1
         self.batch = batch
@@ -115,6 +156,9 @@ class _Run:
         self._closing_date = None
         self._account_states = None
         self._lock = threading.RLock()
+        self.before_send = before_send
+        self._clock = poster.clock
+        self.deadline = poster.clock() + poster.time_budget
 
     def execute(self):
         pending = deque(self._accept())
@@ -168,8 +212,40 @@ class _Run:
 
     # === SENDING === #
 
+    def _out_of_time(self, requests):
+        """Past the time budget: end ``requests`` for the next run instead of starting a step."""
+        if self._clock() < self.deadline:
+            return False
+        error = QboError(ErrorKind.RETRY_LATER, 'time budget of the run spent', reason='time_budget', retry_after=0,
+                         user_message='This run of the poster used its time; the entry is sent by the next run.')
+        for request in requests:
+            self._finish(request, RETRY, error=error)
+        return True
+
+    def _still_allowed(self, chunk):
+        """The requests of ``chunk`` the caller still allows to send (its ``before_send``); the others end here."""
+        if self.before_send is None:
+            return chunk
+        keys = [request.key for request in chunk]
+        try:
+            allowed, why = set(self.before_send(keys)), ''
+        except Exception as exc:  # the check itself failed: sending without it could double-post
+            allowed, why = set(), repr(exc)
+        refused = [request for request in chunk if request.key not in allowed]
+        if refused:
+            error = QboError(ErrorKind.RETRY_LATER, 'lease lost before the send', reason='lease_lost', detail=why,
+                             user_message='Another poster holds this entry now; it was not sent from here.')
+            for request in refused:
+                self._finish(request, RETRY, error=error)
+        return [request for request in chunk if request.key in allowed]
+
     def _send(self, chunk):
         """Send one chunk; returns the requests to resend after an ambiguous failure was looked up."""
+        if self._out_of_time(chunk):
+            return []
+        chunk = self._still_allowed(chunk)
+        if not chunk:
+            return []
         with self._lock:
             for request in chunk:
                 self.sends[request.key] = self.sends.get(request.key, 0) + 1
@@ -233,6 +309,8 @@ class _Run:
         :param errors: key -> the ambiguous error that led here (None for look-up-first)
         :returns: requests not found (safe to send again with the same request id)
         """
+        if self._out_of_time(requests):
+            return []
         try:
             found = self.client.find_journal_entries_by_doc_numbers([r.draft.doc_number for r in requests])
         except QboError as lookup_error:
@@ -269,9 +347,12 @@ class _Run:
 
     def _explain(self, request, error):
         """Add what QuickBooks' message leaves out: the closing date, the account that is gone."""
+        if self._clock() >= self.deadline:
+            return error  # out of time: no more reads for a courtesy
         try:
             if error.fault_code in CLOSED_PERIOD_CODES and error.closing_date is None:
                 if self._closing_date is None:
+                    self._closing_date = False  # read once per run, even when the read fails
                     self._closing_date = self.client.company_settings().closing_date or False
                 if self._closing_date:
                     error.closing_date = self._closing_date
@@ -288,6 +369,7 @@ class _Run:
 
     def _unusable_accounts(self, draft):
         if self._account_states is None:
+            self._account_states = {}  # read once per run, even when the read fails
             self._account_states = {str(a.Id): bool(a.Active) for a in self.client.accounts(include_inactive=True)}
         named = []
         for line in draft.lines:

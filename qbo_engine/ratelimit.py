@@ -17,6 +17,10 @@ from contextlib import contextmanager
 
 # Waits shorter than this are rounding noise of float arithmetic, not waits.
 _EPSILON = 1e-9
+# Every wait is bounded: a slot without a timeout of its own waits at most this long (a minute window and
+# then some), and no pause (after a 429) holds a realm longer than MAX_PAUSE.
+DEFAULT_SLOT_TIMEOUT = 90.0
+MAX_PAUSE = 120.0
 
 
 class RateLimitTimeout(Exception):
@@ -65,6 +69,7 @@ class RateLimiter:
         per_second=10,
         concurrent=10,
         batch_per_minute=40,
+        max_pause=MAX_PAUSE,
     ):
         for name, value in (
             ("per_minute", per_minute),
@@ -80,6 +85,7 @@ class RateLimiter:
         self.per_second = per_second
         self.concurrent = concurrent
         self.batch_per_minute = batch_per_minute
+        self.max_pause = float(max_pause)
         self._cond = threading.Condition(threading.Lock())
         self._realms = {}
 
@@ -87,20 +93,24 @@ class RateLimiter:
     def slot(self, realm_id, batch=False, timeout=None):
         """Hold one request slot of ``realm_id`` for the duration of the block.
 
-        Blocks until every limit allows a new request. With ``timeout``
-        (seconds), raises :class:`RateLimitTimeout` instead of waiting longer;
-        a cron worker can then reschedule rather than sit idle.
+        Blocks until every limit allows a new request, at most ``timeout``
+        seconds (None: DEFAULT_SLOT_TIMEOUT); beyond it raises
+        :class:`RateLimitTimeout`, so a cron worker reschedules rather than sits idle.
         """
-        self._acquire(realm_id, batch, timeout)
+        self._acquire(realm_id, batch, DEFAULT_SLOT_TIMEOUT if timeout is None else timeout)
         try:
             yield
         finally:
             self._release(realm_id)
 
     def pause(self, realm_id, seconds):
-        """Hold every new request of ``realm_id`` for ``seconds`` (after a 429). Never shortens a pause."""
+        """Hold every new request of ``realm_id`` for ``seconds`` (after a 429), at most ``max_pause``.
+
+        Never shortens a pause.
+        """
         with self._cond:
             state = self._state(realm_id)
+            seconds = min(max(0.0, float(seconds)), self.max_pause)
             state.paused_until = max(state.paused_until, self._clock() + seconds)
             self._cond.notify_all()
 

@@ -58,11 +58,12 @@ def created(doc_number='INV-1', entry_id='101', amount=125.40):
 
 class RecordingLimiter:
     def __init__(self):
-        self.slots, self.pauses = [], []
+        self.slots, self.pauses, self.timeouts = [], [], []
 
     @contextlib.contextmanager
-    def slot(self, realm_id, batch=False):
+    def slot(self, realm_id, batch=False, timeout=None):
         self.slots.append((realm_id, batch))
+        self.timeouts.append(timeout)
         yield
 
     def pause(self, realm_id, seconds):
@@ -253,6 +254,7 @@ def test_each_call_takes_a_limiter_slot(qbo, events):
     client.create_journal_entry(draft(), 'r1')
     client.get_journal_entry('101')
     assert limiter.slots == [(REALM, False), (REALM, False)]
+    assert limiter.timeouts == [10.0, 10.0]  # never an unbounded wait for a slot
 
 
 def test_throttle_pauses_for_retry_after_header(qbo, events):
@@ -490,7 +492,8 @@ def test_cdc_fault_of_quickbooks_for_an_old_date_is_cdc_too_old(qbo, events):
 def test_cdc_at_the_1000_cap_reads_the_entity_again_by_paged_query(qbo, events):
     def row(number, deleted=False):
         if deleted:
-            return {'Id': str(number), 'status': 'Deleted', 'MetaData': {'LastUpdatedTime': '2024-05-01T04:00:00-07:00'}}
+            return {'Id': str(number), 'status': 'Deleted',
+                    'MetaData': {'LastUpdatedTime': '2024-05-01T04:00:00-07:00'}}
         return dict(created(entry_id=str(number))['JournalEntry'], DocNumber='D-%d' % number)
 
     cdc_rows = [row(n) for n in range(1, 1000)] + [row(5000, deleted=True)]

@@ -25,7 +25,7 @@ TXN_DATE = date(2024, 5, 2)
 class Connection:
     """A connected client plus what on_tokens received."""
 
-    def __init__(self, emulator, limiter=None, timeout=5):
+    def __init__(self, emulator, limiter=None, timeout=5, **options):
         self.clock = FakeClock()  # reads wait between their attempts on it
         code = emulator.server.authorize(emulator.client_id, emulator.realm_id)
         self.oauth = OAuth(emulator.client_id, emulator.client_secret, emulator.redirect_uri, emulator.base_url,
@@ -33,7 +33,8 @@ class Connection:
         self.first_tokens = self.oauth.exchange_code(code, emulator.realm_id)
         self.saved = []
         self.client = QboClient(emulator.realm_id, self.first_tokens, self.oauth, self.saved.append,
-                                emulator.base_url, timeout=timeout, limiter=limiter, sleep=self.clock.sleep)
+                                emulator.base_url, timeout=timeout, limiter=limiter, sleep=self.clock.sleep,
+                                **options)
 
 
 @pytest.fixture
@@ -172,6 +173,39 @@ def test_lost_request_is_looked_up_then_resent(emulator):
     assert len(entries_with(connection, 'INV-0')) == 1
 
 
+def test_lease_lost_before_the_resend_sends_nothing_more(emulator):
+    # Poster A's send is lost (answered after A's timeout, nothing booked); while A looks it up its lease
+    # expires and poster B takes the row and posts it. A's before_send refuses the resend.
+    worker_a, worker_b = Connection(emulator, timeout=0.3), Connection(emulator)
+    emulator.server.set_faults(script='slow', slow_seconds=0.8)
+    asked = []
+
+    def lease_of_a(keys):
+        asked.append(list(keys))
+        if len(asked) == 1:
+            return keys
+        [posted_by_b] = Poster(worker_b.client).post(post_requests(emulator, 1))
+        assert posted_by_b.status == POSTED
+        return []
+
+    [outcome] = Poster(worker_a.client).post(post_requests(emulator, 1), before_send=lease_of_a)
+    assert asked == [['key-0'], ['key-0']]
+    assert (outcome.status, outcome.error.reason, outcome.needs_lookup) == (RETRY, 'lease_lost', True)
+    assert len(entries_with(worker_b, 'INV-0')) == 1
+    counters = emulator.server.counters()
+    assert counters['entries_created'] == 1 and counters['batch_requests'] == 1  # B's batch; A's was lost
+
+
+def test_lease_checked_once_when_a_dropped_answer_is_adopted(emulator, conn):
+    emulator.server.set_faults(script='drop')  # booked, then the connection is dropped
+    asked = []
+    [outcome] = Poster(conn.client).post(post_requests(emulator, 1),
+                                         before_send=lambda keys: asked.append(list(keys)) or keys)
+    assert outcome.status == POSTED and outcome.adopted
+    assert asked == [['key-0']]
+    assert emulator.server.counters()['entries_created'] == 1
+
+
 def test_server_error_then_success(emulator, conn):
     # create -> 500, look-up, resend; create -> 503, look-up fails too (503 on each of its 3 attempts):
     # left for the next run.
@@ -234,7 +268,7 @@ def test_dead_refresh_token_needs_reconnect(emulator, conn):
 def test_429_is_honoured(emulator):
     clock = FakeClock(start=1000.0)
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
-    connection = Connection(emulator, limiter=limiter)
+    connection = Connection(emulator, limiter=limiter, slot_timeout=120)  # may wait out the whole pause
     emulator.server.set_faults(script='429')
     first = Poster(connection.client).post(post_requests(emulator, 3), batch=False)
     assert [o.status for o in first] == [RETRY] * 3

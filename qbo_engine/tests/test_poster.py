@@ -1,12 +1,13 @@
 """Poster decisions (adopt, resend, block, stop) against an in-memory stand-in for QboClient."""
 import threading
 from collections import deque
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from quickbooks.objects.account import Account
 
-from qbo_engine.client import BatchItemResult, CompanySettings
+from qbo_engine.auth import TokenSet
+from qbo_engine.client import BatchItemResult, CompanySettings, QboClient
 from qbo_engine.errors import ErrorKind, QboError, ReconnectNeeded
 from qbo_engine.poster import BLOCKED, POSTED, REAUTH, RETRY, PostRequest, Poster
 from qbo_engine.schemas import JournalEntryDraft
@@ -297,3 +298,85 @@ def test_workers_post_everything_once():
     assert all(o.status == POSTED for o in outcomes)
     assert sorted(qbo.entries) == sorted('INV-%d' % i for i in range(40))
     assert all(len(entries) == 1 for entries in qbo.entries.values())
+
+
+# === bounded waits and the caller's check before each send === #
+
+class StepClock:
+    """A monotonic clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step):
+        self.now, self.step = 0.0, step
+
+    def __call__(self):
+        self.now += self.step
+        return self.now
+
+
+def test_before_send_sees_every_send_and_withdraws_the_resend():
+    qbo = FakeQbo(script=['timeout'])  # first send lost and not booked: looked up, then resent
+    asked = []
+
+    def before_send(keys):
+        asked.append(list(keys))
+        return keys if len(asked) == 1 else []  # the lease is gone by the resend
+
+    [outcome] = Poster(qbo).post(requests_for(1), before_send=before_send)
+    assert asked == [['key-0'], ['key-0']]
+    assert [call[0] for call in qbo.calls] == ['batch', 'lookup']  # no second send
+    assert (outcome.status, outcome.error.reason, outcome.needs_lookup, outcome.attempts) == \
+        (RETRY, 'lease_lost', True, 1)
+
+
+def test_before_send_allows_part_of_a_chunk():
+    qbo = FakeQbo()
+    outcomes = Poster(qbo).post(requests_for(3), before_send=lambda keys: [k for k in keys if k != 'key-1'])
+    assert [o.status for o in outcomes] == [POSTED, RETRY, POSTED]
+    assert outcomes[1].error.reason == 'lease_lost' and not outcomes[1].needs_lookup
+    assert qbo.sends() == [('batch', ('req-0', 'req-2'))]
+
+
+def test_a_failing_before_send_sends_nothing():
+    def broken(keys):
+        raise RuntimeError('database gone')
+
+    qbo = FakeQbo()
+    outcomes = Poster(qbo).post(requests_for(2), before_send=broken)
+    assert [(o.status, o.error.reason) for o in outcomes] == [(RETRY, 'lease_lost')] * 2
+    assert 'database gone' in outcomes[0].error.detail and qbo.sends() == []
+
+
+def test_no_new_send_after_the_time_budget():
+    qbo = FakeQbo()
+    # 4 s pass between readings: the deadline is 4 + 10; the sends start at 8 and 12, not at 16.
+    poster = Poster(qbo, batch_size=1, time_budget=10, clock=StepClock(4))
+    outcomes = poster.post(requests_for(4))
+    assert [o.status for o in outcomes] == [POSTED, POSTED, RETRY, RETRY]
+    assert {o.error.reason for o in outcomes[2:]} == {'time_budget'}
+    assert len(qbo.sends()) == 2
+
+
+def test_no_look_up_after_the_time_budget_keeps_needs_lookup():
+    qbo = FakeQbo(script=['timeout'])
+    [outcome] = Poster(qbo, time_budget=5, clock=StepClock(3)).post(requests_for(1))
+    assert (outcome.status, outcome.error.reason, outcome.needs_lookup) == (RETRY, 'time_budget', True)
+    assert [call[0] for call in qbo.calls] == ['batch']
+
+
+def test_worst_case_of_a_batch_is_bounded_well_below_a_ten_minute_lease():
+    class OAuthStub:
+        timeout = 30
+
+    client = QboClient('9130', TokenSet('a', 'r', datetime(2024, 5, 1, tzinfo=timezone.utc),
+                                        datetime(2024, 9, 1, tzinfo=timezone.utc)),
+                       OAuthStub(), lambda tokens: None, 'http://qbo.test', timeout=30)
+    poster = Poster(client)
+    per_try = client.slot_timeout + client.request_seconds()
+    assert client.send_worst_case_seconds() == 2 * per_try + 30
+    assert client.read_worst_case_seconds() == (client.read_attempts + 1) * per_try + client.read_wait_budget + 30
+    assert poster.worst_case_seconds(30) == poster.time_budget + client.read_worst_case_seconds()
+    assert poster.worst_case_seconds(30) <= 600 / 1.5
+    small = Poster(client, time_budget=10_000).worst_case_seconds(1, batch=False)
+    assert small == 1 * client.read_worst_case_seconds() + 3 * (client.send_worst_case_seconds()
+                                                                  + client.read_worst_case_seconds()) \
+        + 2 * client.read_worst_case_seconds()

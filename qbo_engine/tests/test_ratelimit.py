@@ -5,7 +5,7 @@ import time
 import pytest
 
 from fake_clock import FakeClock
-from qbo_engine.ratelimit import RateLimiter, RateLimitTimeout
+from qbo_engine.ratelimit import DEFAULT_SLOT_TIMEOUT, MAX_PAUSE, RateLimiter, RateLimitTimeout
 
 
 @pytest.fixture
@@ -173,3 +173,20 @@ def test_slot_is_released_when_the_request_fails(limiter):
 def test_limits_must_be_positive(name):
     with pytest.raises(ValueError, match=f"{name} must be a positive integer, got 0"):
         RateLimiter(**{name: 0})
+
+
+def test_a_slot_without_a_timeout_still_has_one(limiter, clock):
+    limiter.pause("realm-1", DEFAULT_SLOT_TIMEOUT + 5)
+    with pytest.raises(RateLimitTimeout) as info:
+        with limiter.slot("realm-1"):
+            pass
+    assert info.value.retry_after == pytest.approx(DEFAULT_SLOT_TIMEOUT + 5)
+    assert clock() == 0.0  # it saw the wait would be too long and did not start it
+
+
+def test_a_pause_never_exceeds_its_bound(limiter, clock):
+    limiter.pause("realm-1", 3600)
+    assert limiter.usage("realm-1")["paused_for"] == MAX_PAUSE
+    bounded = RateLimiter(clock=clock, sleep=clock.sleep, max_pause=5)
+    bounded.pause("realm-1", 60)
+    assert bounded.usage("realm-1")["paused_for"] == 5

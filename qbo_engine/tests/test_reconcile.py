@@ -144,7 +144,7 @@ def make_client(limiter=None, read_attempts=1):
     # One attempt per read by default: these tests look at the reconciler's own retries.
     return QboClient('9130', TokenSet('a', 'r', NOW + timedelta(hours=1), NOW + timedelta(days=90)), None,
                      lambda tokens: None, BASE, clock=lambda: NOW, limiter=limiter, read_attempts=read_attempts,
-                     sleep=pytest.fail)
+                     slot_timeout=60, sleep=pytest.fail)
 
 
 def test_reconciler_run_reads_by_number_cdc_and_balances():
