@@ -15,6 +15,7 @@ class ResConfigSettings(models.TransientModel):
     qbo_reconnect_before = fields.Datetime(related="qbo_connection_id.reconnect_before")
     qbo_reconnect_soon = fields.Boolean(related="qbo_connection_id.reconnect_soon")
     qbo_company_name = fields.Char(related="qbo_connection_id.qbo_company_name")
+    qbo_posting_mode = fields.Selection(related="qbo_connection_id.posting_mode", readonly=False)
     drift_window = fields.Integer(related="company_id.drift_window", readonly=False)
     drift_consecutive = fields.Integer(related="company_id.drift_consecutive", readonly=False)
     drift_threshold = fields.Float(related="company_id.drift_threshold", readonly=False)
@@ -28,13 +29,26 @@ class ResConfigSettings(models.TransientModel):
         for vals in vals_list:
             company = self.env["res.company"].browse(vals.get("company_id")) if vals.get("company_id") \
                 else self.env.company
-            if any(name.startswith("qbo_") for name in vals) and self.env.user.has_group("base.group_system"):
+            if any(name.startswith("qbo_") for name in vals) and self._qbo_may_configure():
                 company._qbo_ensure_connection()
             # A company without a connection showed these empty: keep the connection's defaults.
             for name in ("qbo_environment", "qbo_redirect_uri"):
                 if name in vals and not vals[name]:
                     del vals[name]
         return super().create(vals_list)
+
+    def _qbo_may_configure(self):
+        return self.env.user.has_group("base.group_system") or self.env.user.has_group(
+            "stock_quickbooks_sync.group_qbo_manager")
+
+    def execute(self):
+        # Odoo saves settings for administrators only. The QuickBooks section is a QuickBooks manager's
+        # too: all its fields write through to the company's connection when this record is created,
+        # so for a manager who is not an administrator saving is done once the record exists.
+        if not self.env.is_admin() and self.env.user.has_group("stock_quickbooks_sync.group_qbo_manager"):
+            self.ensure_one()
+            return {"type": "ir.actions.client", "tag": "reload"}
+        return super().execute()
 
     def action_qbo_connect(self):
         self.ensure_one()

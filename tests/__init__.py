@@ -24,3 +24,4 @@ from . import test_available_to_promise
 from . import test_finance_reports
 from . import test_finance_reports_demo
 from . import test_qbo_inbox
+from . import test_settings_page
