@@ -178,10 +178,25 @@ class EmulatorAdmin:
             raise AdminError(f'no app {client_id}')
         return self.oauth.issue_code(client_id, str(realm_id), redirect_uri or app['redirect_uri'])
 
+    def register_webhook(self, realm_id, url, verifier_token) -> None:
+        """Send signed CloudEvents deliveries of ``realm_id``'s changes from now on to ``url``."""
+        self.webhooks.register(realm_id, url, verifier_token)
+
+    def set_webhook_faults(self, **faults) -> dict:
+        """drop / duplicate (probabilities), delay_seconds, bad_signatures (count of next deliveries)."""
+        try:
+            return self.webhooks.set_faults(**faults)
+        except ValueError as exc:
+            raise AdminError(str(exc))
+
+    def webhook_counts(self) -> dict:
+        return self.webhooks.counts()
+
     def reset(self, data=False) -> dict:
         """Forget counters, faults, throttle windows and clock offset; ``data=True`` also wipes the store."""
         self.reset_counters()
         self.faults.clear()
+        self.webhooks.clear_faults()
         self.limits.reset()
         self.clock.reset()
         if data:
@@ -236,6 +251,10 @@ class EmulatorAdmin:
              lambda realm: self.expire_tokens(realm, args.get('access', True), args.get('refresh', False)) or {}),
             ('POST', r'/_emulator/companies/(?P<realm>[^/]+)/authorize',
              lambda realm: {'code': self.authorize(args.get('client_id'), realm, args.get('redirect_uri'))}),
+            ('POST', r'/_emulator/companies/(?P<realm>[^/]+)/webhook',
+             lambda realm: self.register_webhook(realm, args.get('url'), args.get('verifier_token')) or {}),
+            ('POST', r'/_emulator/webhook-faults', lambda: self.set_webhook_faults(**args)),
+            ('GET', r'/_emulator/webhook-counters', lambda: self.webhook_counts()),
             ('POST', r'/_emulator/faults', lambda: self.set_faults(**args)),
             ('POST', r'/_emulator/faults/clear', lambda: self.clear_faults()),
             ('DELETE', r'/_emulator/faults', lambda: self.clear_faults()),

@@ -23,6 +23,7 @@ from .context import CompanyContext
 from .counters import Counters
 from .faults import FaultPlan
 from .limits import RateLimits, RateLimitSettings
+from .notifier import WebhookNotifier
 from .oauth import (AUTHORIZE_PATH, DEFAULT_GRACE_SECONDS, DISCOVERY_PATHS, JWKS_PATH, REVOKE_PATH, TOKEN_PATH,
                     USERINFO_PATH, BearerRefused, OAuthService, WebAnswer, discovery_document)
 from .store import Replay, Store
@@ -105,6 +106,7 @@ class EmulatorServer(EmulatorAdmin):
         self.faults = FaultPlan(seed=seed)
         self.faults.configure(script=fault_script, probabilities=fault_probabilities, slow_seconds=slow_seconds)
         self.oauth = OAuthService(self.store, self.clock, self.stats, refresh_grace_seconds)
+        self.webhooks = WebhookNotifier(self.store, self.clock, seed=seed)
         self._httpd = None
         self._thread = None
 
@@ -146,6 +148,7 @@ class EmulatorServer(EmulatorAdmin):
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        self.webhooks.stop()
         self.store.close()
 
     def __enter__(self):
