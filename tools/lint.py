@@ -23,7 +23,11 @@ SKIPPED = 3
 
 
 def lint_pins():
-    import tomllib  # noqa: PLC0415  (Python 3.11+; the harness runs on it)
+    """The pinned lint tools of pyproject.toml, or None when this Python cannot read it (before 3.11)."""
+    try:
+        import tomllib  # noqa: PLC0415
+    except ImportError:
+        return None
     with open(os.path.join(REPO, "pyproject.toml"), "rb") as fh:
         return list(tomllib.load(fh)["project"]["optional-dependencies"]["lint"])
 
@@ -68,6 +72,9 @@ def main(argv):
         print("lint: %s is not a git checkout (pre-commit lints the files git tracks): skipped" % REPO)
         return SKIPPED
     pins = lint_pins()
+    if pins is None:
+        print("lint: Python %s cannot read pyproject.toml (tomllib is 3.11+): skipped" % sys.version.split()[0])
+        return SKIPPED
     bin_dir = ensure_tools(pins)
     if bin_dir is None:
         return SKIPPED
