@@ -35,7 +35,7 @@ from quickbooks.objects.trackingclass import Class
 from quickbooks.utils import build_choose_clause, build_where_clause
 
 from .auth import api_base_url, utcnow
-from .errors import ErrorKind, QboError, cdc_too_old_error, classify_exception, classify_fault, \
+from .errors import ErrorKind, QboError, ReconnectNeeded, cdc_too_old_error, classify_exception, classify_fault, \
     classify_response, closing_date_from_preferences, read_error
 from .ratelimit import RateLimitTimeout
 
@@ -92,7 +92,7 @@ class QboClient:
     :param realm_id: QuickBooks company id
     :param tokens: current :class:`~.auth.TokenSet`
     :param oauth: :class:`~.auth.OAuth` used to refresh the tokens
-    :param on_tokens: ``callable(TokenSet)`` persisting rotated tokens; called
+    :param on_tokens: ``callable(TokenSet)`` persisting rotated tokens (without a ``token_guard``); called
         after every refresh and before the refreshed tokens are used. If it
         raises, the call fails with ``retry_later`` and nothing is sent.
     :param environment: 'sandbox', 'production' or a base URL (API at BASE/v3)
@@ -108,6 +108,14 @@ class QboClient:
         reset, 429); entries are never resent here
     :param read_wait_budget: seconds one read may spend waiting between its attempts
     :param sleep: waits between read attempts (tests inject a fake clock's)
+    :param token_guard: ``callable() -> context manager`` for one refresh at a time across
+        processes. Entering it takes a cross-process lock on the company's saved tokens (the Odoo
+        side: a row lock on the token row, in its own cursor) and yields ``(saved_tokens, save)``:
+        the TokenSet saved last, read under the lock (None when none is saved), and
+        ``save(TokenSet)``, which persists inside the locked transaction, committed when the block
+        ends normally (rolled back when it raises). With a guard, ``on_tokens`` is not called on
+        refresh. A guard may carry a ``timeout`` attribute (seconds its lock may be waited for),
+        counted in the worst cases below.
 
     Every read says in its errors what it was reading (``error.reading``, e.g. 'accounts', and
     the message "while reading the chart of accounts: ..."); a read books nothing, so its
@@ -116,7 +124,8 @@ class QboClient:
 
     def __init__(self, realm_id, tokens, oauth, on_tokens, environment, minorversion=MINIMUM_MINOR_VERSION,
                  timeout=30, limiter=None, session=None, clock=utcnow, slot_timeout=DEFAULT_SLOT_TIMEOUT,
-                 read_attempts=READ_ATTEMPTS, read_wait_budget=READ_WAIT_BUDGET, sleep=time.sleep):
+                 read_attempts=READ_ATTEMPTS, read_wait_budget=READ_WAIT_BUDGET, sleep=time.sleep,
+                 token_guard=None):
         if int(minorversion) < MINIMUM_MINOR_VERSION:
             raise QboError(ErrorKind.CONFIG, 'minorversion %s is below %s' % (minorversion, MINIMUM_MINOR_VERSION),
                            reason='minorversion', user_message='QuickBooks only serves minor version %d or newer.'
@@ -137,6 +146,7 @@ class QboClient:
         self.read_attempts = int(read_attempts)
         self.read_wait_budget = float(read_wait_budget)
         self._sleep = sleep
+        self.token_guard = token_guard
         self.api_url = api_base_url(environment)
         self._tokens = tokens
         self._token_lock = threading.Lock()
@@ -258,8 +268,11 @@ class QboClient:
         return float(sum(self.timeout)) if isinstance(self.timeout, (tuple, list)) else float(self.timeout)
 
     def refresh_worst_case_seconds(self):
-        """Longest a token refresh may hold a call: the token call's timeout."""
-        return float(getattr(self.oauth, 'timeout', None) or self.request_seconds())
+        """Longest a token refresh may hold a call: two token calls (a refused one is tried once more
+        with the latest saved token) and, with a guard, two waits for its lock."""
+        token_call = float(getattr(self.oauth, 'timeout', None) or self.request_seconds())
+        guard_wait = float(getattr(self.token_guard, 'timeout', 0) or 0) if self.token_guard is not None else 0.0
+        return 2 * (token_call + guard_wait)
 
     def send_worst_case_seconds(self):
         """Longest one send of entries may take: a slot, the request, its retry after a 401, one refresh."""
@@ -274,25 +287,67 @@ class QboClient:
     def _refresh_if_expired(self):
         if self._tokens.access_expired(self.clock()):
             with self._token_lock:
+                held = self._tokens.access_token
                 if self._tokens.access_expired(self.clock()):
-                    self._refresh_locked()
+                    self._refresh_locked(held)
 
     def _refresh_after_401(self, rejected_access_token):
         with self._token_lock:
             if self._tokens.access_token == rejected_access_token:  # else another thread already refreshed
-                self._refresh_locked()
+                self._refresh_locked(rejected_access_token)
 
-    def _refresh_locked(self):
+    def _refresh_locked(self, rejected_access_token):
+        if self.token_guard is None:
+            self._refresh_unguarded()
+        else:
+            self._refresh_guarded(rejected_access_token)
+
+    def _refresh_unguarded(self):
+        new_tokens = self._call_refresh(self._tokens)
+        self._tokens = new_tokens
+        self._persist(self.on_tokens, new_tokens)
+
+    def _refresh_guarded(self, rejected_access_token):
+        """One refresh at a time across processes, with the tokens saved last (see ``token_guard``).
+
+        Under the guard: tokens another process saved meanwhile are adopted without a call;
+        else the SAVED refresh token (the latest) is used and the rotated set saved before it is
+        used. A refused refresh (invalid_grant) is tried once more when the tokens saved by then
+        hold another refresh token than the one refused; only then the connection is lost.
+        """
+        refused = None
+        for _round in range(2):
+            with self.token_guard() as (saved, save):
+                if saved is not None and saved.access_token != rejected_access_token \
+                        and not saved.access_expired(self.clock()):
+                    self._tokens = saved  # another process refreshed: no call, no rotation
+                    return
+                current = saved or self._tokens
+                if refused is not None and current.refresh_token == refused[0]:
+                    raise refused[1]  # nothing newer was saved: the refusal stands
+                try:
+                    new_tokens = self._call_refresh(current)
+                except ReconnectNeeded as error:
+                    refused = (current.refresh_token, error)
+                    continue  # leave the guard, read what is saved by now
+                self._tokens = new_tokens
+                self._persist(save, new_tokens)
+                return
+        raise refused[1]
+
+    def _call_refresh(self, tokens):
         try:
-            new_tokens = self.oauth.refresh(self._tokens)
+            return self.oauth.refresh(tokens)
         except QboError as error:
             if error.kind == ErrorKind.AMBIGUOUS:
                 # Only the token call failed; no entry was sent, so a plain retry is safe.
                 error.kind = ErrorKind.RETRY_LATER
             raise
-        self._tokens = new_tokens
+
+    @staticmethod
+    def _persist(save, new_tokens):
         try:
-            self.on_tokens(new_tokens)
+            save(new_tokens)
         except Exception as exc:
             raise QboError(ErrorKind.RETRY_LATER, 'rotated tokens could not be saved', detail=repr(exc),
                            reason='tokens_not_saved',
