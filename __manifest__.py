@@ -50,6 +50,7 @@
         "views/margin_bridge_views.xml",
         "views/report_style_margin_views.xml",
         "views/stock_channel_allocation_views.xml",
+        "data/crm_team_data.xml",
         "views/product_atp_views.xml",
         "views/sale_order_views.xml",
         "views/stock_state_board_views.xml",

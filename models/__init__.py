@@ -63,4 +63,5 @@ from . import stock_available_to_promise_line
 from . import stock_channel_allocation
 from . import product_available_to_promise
 from . import sale_order_line
+from . import sale_order
 from . import stock_move_board

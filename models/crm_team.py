@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CrmTeam(models.Model):
@@ -9,3 +9,15 @@ class CrmTeam(models.Model):
         "qbo.dimension", "QuickBooks Class", company_dependent=True,
         domain=[("kind", "=", "class")],
         help="Shipments of this sales channel carry this class in QuickBooks.")
+    is_sales_channel = fields.Boolean(
+        "Sales Channel", default=True,
+        help="Shown as a channel of its own under ATP by Channel. Odoo's default teams (Sales, Pre-Sales) "
+        "are no sales channel until ticked; a team with an allocation always shows.")
+
+    @api.model
+    def _atp_sales_channels(self, companies):
+        """The teams that sell for ``companies``: flagged sales channels of those companies (or of none), and
+        every team holding an allocation there."""
+        flagged = self.search([("is_sales_channel", "=", True), ("company_id", "in", companies.ids + [False])])
+        allocated = self.env["stock.channel.allocation"].search([("company_id", "in", companies.ids)]).channel_id
+        return (flagged | allocated).sorted(lambda team: (team.sequence, team.name or "", team.id))

@@ -20,6 +20,7 @@ from . import test_posting_bad_input
 from . import test_value_explanation
 from . import test_margin_bridge
 from . import test_screens_margin_bridge
+from . import test_screens_atp
 from . import test_available_to_promise
 from . import test_finance_reports
 from . import test_finance_reports_demo

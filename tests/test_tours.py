@@ -87,6 +87,17 @@ class TestTours(QboEmulatorCommon, InventoryStateCommon, HttpCase):
         self.start_tour("/web#action=sale.product_template_action&view_type=form&id=%d" % product.product_tmpl_id.id,
                         "stock_quickbooks_sync_sales_atp", login=user.login)
 
+    def test_sales_user_sees_a_zero_channel_atp(self):
+        user = self._tour_user("tour_sales", ["sales_team.group_sale_salesman"])
+        empty_store = self.env["stock.warehouse"].create({"name": "Tour Empty Store", "code": "TOURE"})
+        product = self.env["product.product"].create({"name": "Tour Tee", "is_storable": True})
+        order = self.env["sale.order"].create({
+            "partner_id": self.customer.id, "warehouse_id": empty_store.id, "team_id": self.team.id,
+            "user_id": user.id, "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 2})]})
+        self.assertEqual(order.order_line.channel_atp_label, "0.00")
+        self.start_tour("/web#action=sale.action_quotations&view_type=form&id=%d" % order.id,
+                        "stock_quickbooks_sync_sales_zero_atp", login=user.login)
+
     def test_accountant_previews_posts_redates_and_opens_a_finding(self):
         user = self._tour_user("tour_accountant", ["stock_quickbooks_sync.group_qbo_accountant"])
         today = fields.Date.context_today(self.env.user)

@@ -7,7 +7,7 @@ import { registry } from "@web/core/registry";
 // free 90; Tour Wholesale may promise 90 − 18 = 72, Tour E-commerce 90 − 30 = 60.
 // Steps trigger on field names and on the test's own record names, not on translated labels.
 
-const channelRow = (channel) => `.o_list_view .o_data_row:has(td[name=channel_id]:contains(${channel}))`;
+const channelRow = (channel) => `.o_list_view .o_data_row:has(td[name=row_label]:contains(${channel}))`;
 
 registry.category("web_tour.tours").add("stock_quickbooks_sync_sales_atp", {
     steps: () => [
@@ -24,6 +24,14 @@ registry.category("web_tour.tours").add("stock_quickbooks_sync_sales_atp", {
             content: "Unfold the warehouse holding the stock",
             trigger: ".o_list_view .o_group_header:contains(Tour Warehouse)",
             run: "click",
+        },
+        {
+            content: "The warehouse's total counts its stock once",
+            trigger: `${channelRow("Total of Tour Warehouse")} td[name=on_hand]:contains(/^100.00$/)`,
+        },
+        {
+            content: "and its group adds up no channel's rows",
+            trigger: ".o_list_view .o_group_header:contains(Tour Warehouse):not(:contains(300.00))",
         },
         {
             content: "Wholesale may promise what E-commerce's allocation leaves",
