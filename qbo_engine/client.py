@@ -252,6 +252,11 @@ class QboClient:
             if response.status_code >= 400 or response.content[:1] == b'<':
                 error = classify_response(response.status_code, response.content, response.headers)
                 if error.is_throttle and self.limiter is not None:
+                    if not _has_retry_after(response.headers) and hasattr(self.limiter, 'throttle_wait'):
+                        # QuickBooks rarely says how long: wait as long as the exceeded window needs.
+                        error.retry_after = self.limiter.throttle_wait(self.realm_id)
+                        error.user_message = ('QuickBooks asked us to slow down; posting resumes in %d seconds.'
+                                              % max(1, round(error.retry_after)))
                     self.limiter.pause(self.realm_id, error.retry_after)
                 raise error
             return response
@@ -622,6 +627,10 @@ class QboClient:
         live_ids = {str(row.get('Id')) for row in live}
         deleted = [row for row in cdc_rows if row.get('status') == 'Deleted' and str(row.get('Id')) not in live_ids]
         return sorted(live + deleted, key=_id_key)
+
+
+def _has_retry_after(headers):
+    return any(name.lower() == 'retry-after' for name in (headers or {}))
 
 
 def _aware_datetime(value):

@@ -2,9 +2,12 @@
 
 QBO allows per realm and app: 500 requests a minute, 10 a second, 10 in
 flight at once and 40 batch calls a minute (a batch call also counts as one
-request). Going over answers 429 ThrottleExceeded; then :meth:`RateLimiter.pause`
-holds every new request of that realm for the time the client decides to wait.
-Realms never wait for each other.
+request). The limiter keeps a safety margin below those counts and windows a
+little longer than QBO's, so our own bursts never draw a 429 even when QBO's
+windows start elsewhere than ours. Going over answers 429 ThrottleExceeded; then
+:meth:`RateLimiter.pause` holds every new request of that realm for the time the
+client decides to wait (:meth:`RateLimiter.throttle_wait` when QBO gave no
+Retry-After). Realms never wait for each other.
 
 Windows are sliding: a request started at time t occupies the one-second
 window until t + 1 and the one-minute window until t + 60. Clock and sleep
@@ -21,6 +24,10 @@ _EPSILON = 1e-9
 # then some), and no pause (after a 429) holds a realm longer than MAX_PAUSE.
 DEFAULT_SLOT_TIMEOUT = 90.0
 MAX_PAUSE = 120.0
+# Our own bursts must never be the cause of a 429, even when QuickBooks' windows do not start where ours
+# do (network delay, clock skew): keep a share of each count free and make each window a little longer.
+SAFETY_MARGIN = 0.1  # 9 a second, 450 a minute, 36 batch calls a minute
+WINDOW_SKEW = 0.25  # seconds added to each window (1.25 s, 60.25 s)
 
 
 class RateLimitTimeout(Exception):
@@ -35,7 +42,7 @@ class RateLimitTimeout(Exception):
 class _RealmState:
     """Start times of recent requests and the slots in use, for one realm."""
 
-    __slots__ = ("second", "minute", "batches", "in_flight", "paused_until")
+    __slots__ = ("second", "minute", "batches", "in_flight", "paused_until", "throttles", "last_throttle")
 
     def __init__(self):
         self.second = deque()
@@ -43,6 +50,8 @@ class _RealmState:
         self.batches = deque()
         self.in_flight = 0
         self.paused_until = float("-inf")
+        self.throttles = 0  # 429s without Retry-After in a row (each within a minute of the last)
+        self.last_throttle = float("-inf")
 
 
 def _trim(times, now, window):
@@ -70,6 +79,8 @@ class RateLimiter:
         concurrent=10,
         batch_per_minute=40,
         max_pause=MAX_PAUSE,
+        margin=SAFETY_MARGIN,
+        skew=WINDOW_SKEW,
     ):
         for name, value in (
             ("per_minute", per_minute),
@@ -86,6 +97,15 @@ class RateLimiter:
         self.concurrent = concurrent
         self.batch_per_minute = batch_per_minute
         self.max_pause = float(max_pause)
+        if not 0 <= margin < 1 or skew < 0:
+            raise ValueError(f"margin must be in [0, 1) and skew >= 0, got {margin!r}, {skew!r}")
+        self.margin = float(margin)
+        self.skew = float(skew)
+        # What we allow ourselves: a share of each count kept free, each window a little longer than QBO's.
+        self._caps = {name: max(1, int(value * (1 - self.margin) + _EPSILON)) for name, value in (
+            ("second", per_second), ("minute", per_minute), ("batch", batch_per_minute))}
+        self._second_window = 1.0 + self.skew
+        self._minute_window = 60.0 + self.skew
         self._cond = threading.Condition(threading.Lock())
         self._realms = {}
 
@@ -114,6 +134,26 @@ class RateLimiter:
             state.paused_until = max(state.paused_until, self._clock() + seconds)
             self._cond.notify_all()
 
+    def throttle_wait(self, realm_id):
+        """Seconds to wait after a 429 that came without Retry-After: as long as the exceeded window needs.
+
+        QuickBooks does not say which window was exceeded. When our own requests fill most of the
+        minute window (or the batch one), it is that one: wait until its oldest request leaves it.
+        Otherwise it is the per-second window: about one second. A 429 again within the minute
+        (someone else sharing the company's quota) doubles the wait, up to the rest of the minute.
+        """
+        with self._cond:
+            state = self._state(realm_id)
+            now = self._clock()
+            self._trim_all(state, now)
+            streak = state.throttles + 1 if now - state.last_throttle < self._minute_window else 1
+            state.throttles, state.last_throttle = streak, now
+            wait = self._second_window * 2 ** (streak - 1)
+            for times, limit in ((state.minute, self.per_minute), (state.batches, self.batch_per_minute)):
+                if times and len(times) >= limit * (1 - self.margin) * 0.8:
+                    wait = max(wait, times[0] + self._minute_window - now)
+            return min(max(wait, self._second_window), self._minute_window)
+
     def usage(self, realm_id):
         """What the realm uses now: in flight, requests in the last second/minute, batches, pause left."""
         with self._cond:
@@ -134,18 +174,18 @@ class RateLimiter:
             state = self._realms[realm_id] = _RealmState()
         return state
 
-    @staticmethod
-    def _trim_all(state, now):
-        _trim(state.second, now, 1.0)
-        _trim(state.minute, now, 60.0)
-        _trim(state.batches, now, 60.0)
+    def _trim_all(self, state, now):
+        _trim(state.second, now, self._second_window)
+        _trim(state.minute, now, self._minute_window)
+        _trim(state.batches, now, self._minute_window)
 
     def _time_to_wait(self, state, now, batch):
         """Seconds until the time-based limits (pause, windows) admit one more request."""
         self._trim_all(state, now)
-        limits = [(state.second, self.per_second, 1.0), (state.minute, self.per_minute, 60.0)]
+        limits = [(state.second, self._caps["second"], self._second_window),
+                  (state.minute, self._caps["minute"], self._minute_window)]
         if batch:
-            limits.append((state.batches, self.batch_per_minute, 60.0))
+            limits.append((state.batches, self._caps["batch"], self._minute_window))
         wait = state.paused_until - now
         for times, limit, window in limits:
             if len(times) >= limit:

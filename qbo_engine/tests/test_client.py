@@ -234,7 +234,8 @@ def test_batch_whole_call_throttled(qbo, events):
 
 def test_no_slot_within_slot_timeout_is_retry_later(qbo, events):
     clock = [0.0]
-    limiter = RateLimiter(clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s), per_minute=1)
+    limiter = RateLimiter(clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s), per_minute=1,
+                          margin=0, skew=0)
     client = QboClient(REALM, tokens(), FakeOAuth(events), events.append, BASE, limiter=limiter, slot_timeout=5,
                        clock=lambda: NOW)
     qbo.add(responses.POST, API + '/journalentry', json=created())

@@ -4,6 +4,8 @@ Each test gets a fresh emulator (``emulator`` fixture from conftest.py) and
 connects through the real consent and token endpoints.
 """
 import json
+import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -272,13 +274,43 @@ def test_429_is_honoured(emulator):
     emulator.server.set_faults(script='429')
     first = Poster(connection.client).post(post_requests(emulator, 3), batch=False)
     assert [o.status for o in first] == [RETRY] * 3
-    assert first[0].retry_after == 60 and first[0].error.fault_code == '3001' and first[0].error.http_status == 429
+    # No Retry-After and only one request of ours in the window: QuickBooks' per-second window was exceeded,
+    # so the wait is that window (with the limiter's skew allowance), not a flat minute.
+    second_window = 1.0 + limiter.skew
+    assert first[0].retry_after == second_window
+    assert first[0].error.fault_code == '3001' and first[0].error.http_status == 429
     assert [o.attempts for o in first] == [1, 0, 0]  # the run stopped instead of hammering
-    assert limiter.usage(emulator.realm_id)['paused_for'] == pytest.approx(60)
+    assert limiter.usage(emulator.realm_id)['paused_for'] == pytest.approx(second_window)
     second = Poster(connection.client).post(post_requests(emulator, 3), batch=False)
     assert [o.status for o in second] == [POSTED] * 3
-    assert sum(clock.sleeps) >= 60  # the next request waited out the pause
+    assert sum(clock.sleeps) >= second_window  # the next request waited out the pause
     assert emulator.server.counters()['http_429'] == 1
+
+
+def test_a_burst_of_300_reads_draws_no_429(emulator):
+    # QuickBooks' limits, with every window ten times shorter; the limiter counts on the same scaled clock.
+    scale = 10.0
+    emulator.use_qbo_limits(time_scale=scale)
+    limiter = RateLimiter(clock=lambda: time.monotonic() * scale, sleep=lambda seconds: time.sleep(seconds / scale))
+    connection = Connection(emulator, limiter=limiter)
+    emulator.server.reset_counters()
+    errors = []
+
+    def reader():
+        for _ in range(75):
+            try:
+                connection.client.query('SELECT COUNT(*) FROM Account')
+            except QboError as error:
+                errors.append(error)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    counters = emulator.server.counters()
+    assert errors == [] and counters['requests'] == 300
+    assert counters.get('http_429', 0) == 0 and counters.get('throttled', 0) == 0
 
 
 def test_real_throttle_answer_is_classified(emulator, conn):

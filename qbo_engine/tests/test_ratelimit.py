@@ -13,9 +13,13 @@ def clock():
     return FakeClock()
 
 
+# QBO's windows exactly as configured (no safety margin, no skew): the tests of the sliding windows.
+EXACT = {"margin": 0, "skew": 0}
+
+
 @pytest.fixture
 def limiter(clock):
-    return RateLimiter(clock=clock, sleep=clock.sleep)
+    return RateLimiter(clock=clock, sleep=clock.sleep, **EXACT)
 
 
 def start_times(limiter, clock, count, realm="realm-1", batch=False):
@@ -128,7 +132,7 @@ def test_pause_reaches_a_request_already_waiting_for_a_slot(clock):
 
 
 def test_limits_hold_under_threads_on_a_fake_clock(clock):
-    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep, **EXACT)
     lock = threading.Lock()
     starts = []
 
@@ -190,3 +194,57 @@ def test_a_pause_never_exceeds_its_bound(limiter, clock):
     bounded = RateLimiter(clock=clock, sleep=clock.sleep, max_pause=5)
     bounded.pause("realm-1", 60)
     assert bounded.usage("realm-1")["paused_for"] == 5
+
+
+# === the safety margin: our own bursts never exceed QuickBooks' windows === #
+
+def most_in_any_window(starts, window):
+    return max(sum(1 for other in starts if start <= other < start + window) for start in starts)
+
+
+def test_a_burst_keeps_below_quickbooks_windows_even_when_they_start_elsewhere(clock):
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)  # the defaults a client gets
+    starts = start_times(limiter, clock, 600)
+    # QuickBooks' windows may start anywhere, and see our requests up to the skew allowance closer together.
+    assert most_in_any_window(starts, 1.0 + limiter.skew) <= limiter.per_second * (1 - limiter.margin)
+    assert most_in_any_window(starts, 60.0 + limiter.skew) <= limiter.per_minute * (1 - limiter.margin)
+    assert most_in_any_window(starts, 1.0) < limiter.per_second
+    assert most_in_any_window(starts, 60.0) < limiter.per_minute
+
+
+def test_batch_calls_keep_a_margin_too(clock):
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    starts = start_times(limiter, clock, 80, batch=True)
+    assert most_in_any_window(starts, 60.0 + limiter.skew) <= limiter.batch_per_minute * (1 - limiter.margin)
+
+
+def test_margin_and_skew_are_checked():
+    with pytest.raises(ValueError):
+        RateLimiter(margin=1)
+    with pytest.raises(ValueError):
+        RateLimiter(skew=-1)
+
+
+# === how long a 429 without Retry-After waits === #
+
+def test_a_429_with_the_minute_window_nearly_unused_waits_for_the_second_window(clock):
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    start_times(limiter, clock, 5)
+    assert limiter.throttle_wait("realm-1") == 1.0 + limiter.skew
+
+
+def test_a_429_again_within_the_minute_waits_twice_as_long_up_to_the_rest_of_the_minute(clock):
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    window = 1.0 + limiter.skew
+    waits = [limiter.throttle_wait("realm-1") for _ in range(8)]
+    assert waits == [min(window * 2 ** n, 60.0 + limiter.skew) for n in range(8)]
+    clock.sleep(61)
+    assert limiter.throttle_wait("realm-1") == window  # a minute later the count starts again
+
+
+def test_a_429_with_the_minute_window_nearly_full_waits_for_its_oldest_request(clock):
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    starts = start_times(limiter, clock, 400)
+    wait = limiter.throttle_wait("realm-1")
+    assert wait == pytest.approx(starts[0] + 60.0 + limiter.skew - clock())
+    assert 1.0 + limiter.skew < wait < 60.0
