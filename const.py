@@ -143,6 +143,7 @@ FINDING_KINDS = [
     ("edited", "Edited in QuickBooks"),
     ("deleted", "Deleted in QuickBooks"),
     ("hand_typed", "Typed by Hand in QuickBooks"),
+    ("skipped_present", "Skipped in Odoo, Present in QuickBooks"),
     ("rounding", "Rounding"),
     ("matched", "Matched"),
 ]

@@ -1,4 +1,4 @@
--- neutralization of QuickBooks Sync: forget the QuickBooks sign-in, stop syncing
+-- neutralization of QuickBooks Sync: forget the QuickBooks sign-in and the app's secrets, stop syncing
 UPDATE qbo_connection_token
    SET access_token = NULL,
        refresh_token = NULL,
@@ -7,7 +7,9 @@ UPDATE qbo_connection_token
        realm_id = NULL;
 
 UPDATE qbo_connection
-   SET state = 'not_connected',
+   SET client_secret = NULL,
+       webhook_verifier_token = NULL,
+       state = 'not_connected',
        state_message = 'Neutralized copy: the QuickBooks sign-in was removed.',
        oauth_state_hash = NULL,
        oauth_state_user_id = NULL,

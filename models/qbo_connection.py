@@ -16,6 +16,7 @@ from ..qbo_engine.auth import SANDBOX, OAuth
 from ..qbo_engine.client import MINIMUM_MINOR_VERSION, QboClient
 from ..qbo_engine.errors import ErrorKind, QboError, ReconnectNeeded
 from ..qbo_engine.ratelimit import RateLimiter
+from .qbo_error_messages import qbo_error_text, qbo_sign_in_lost
 
 _logger = logging.getLogger(__name__)
 
@@ -249,6 +250,8 @@ class QboConnection(models.Model):
             minorversion=self.minorversion or MINIMUM_MINOR_VERSION,
             timeout=self.timeout or DEFAULT_TIMEOUT,
             limiter=limiter or _shared_rate_limiter(realm_id),
+            # one refresh at a time per company, across workers: the rotated tokens are saved first
+            token_guard=self._qbo_token_guard(with_commit=with_commit),
         )
 
     def _qbo_set_error(self, error):
@@ -259,7 +262,7 @@ class QboConnection(models.Model):
         self.ensure_one()
         if error.reason == "not_connected":
             self.write({"state": "not_connected", "state_message": error.user_message})
-        elif error.kind == ErrorKind.REAUTH:
+        elif error.kind == ErrorKind.REAUTH and qbo_sign_in_lost(error):
             if isinstance(error, ReconnectNeeded):
                 message = _("QuickBooks no longer accepts this company's sign-in (it expired or was revoked). "
                             "Click Connect to QuickBooks again.")
@@ -268,7 +271,7 @@ class QboConnection(models.Model):
                             "QuickBooks administrator of the company.", why=error.user_message)
             self.write({"state": "needs_reconnect", "state_message": message})
         else:
-            self.write({"state": "error", "state_message": error.user_message})
+            self.write({"state": "error", "state_message": qbo_error_text(self.env, error, self.display_name)})
 
     # ------------------------------------------------------------------ connect (OAuth 2.0)
     def _qbo_check_manager(self):
@@ -440,6 +443,12 @@ class QboConnection(models.Model):
                 "These products are inventory-type items in QuickBooks, which books their cost of goods sold "
                 "itself, so it would be counted twice: %(items)s. Make them non-inventory items in QuickBooks.",
                 items=", ".join(clashing)))
+        if settings.warn_duplicate_journal_number is False:
+            warnings.append(_(
+                "QuickBooks accepts a second journal entry with a number already used (the preference \"Warn if "
+                "duplicate journal number is used\" is off). Turn it on in QuickBooks (Settings → Account and "
+                "settings → Advanced → Other preferences): QuickBooks then refuses a duplicate itself, a last "
+                "safety net against booking an entry twice."))
         if settings.closing_date:
             warnings.append(_("QuickBooks' books are closed through %(date)s: entries dated then or earlier are "
                               "refused.", date=settings.closing_date))

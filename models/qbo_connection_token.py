@@ -1,10 +1,16 @@
+import contextlib
 from datetime import timezone
 
+import psycopg2.errors
+
 from odoo import fields, models
+from odoo.tools import SQL
 
 from ..qbo_engine.auth import TokenSet
+from ..qbo_engine.errors import ErrorKind, QboError
 
 UTC = timezone.utc
+TOKEN_LOCK_TIMEOUT = 15  # seconds a worker waits for another's refresh before giving up (retried later)
 
 
 class QboConnectionToken(models.Model):
@@ -63,3 +69,63 @@ class QboConnectionToken(models.Model):
 def _naive_utc(moment):
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
+
+
+class QboConnection(models.Model):
+    """One token refresh at a time per company, across threads and worker processes."""
+
+    _inherit = "qbo.connection"
+
+    def _qbo_token_guard(self, with_commit=True):
+        """The engine client's ``token_guard``: ``guard()`` is a context manager yielding ``(saved, save)``.
+
+        Entering it locks this connection's token row in a cursor of its own and reads the tokens
+        saved last *after* the lock is granted (READ COMMITTED: a refresh another worker committed
+        while we waited is seen, not lost to a serialization failure); ``save(tokens)`` writes in
+        that cursor, committed when the block ends. The lock is waited for at most
+        ``guard.timeout`` seconds. So two workers that find the access token expired together make
+        one refresh call: the second adopts what the first saved.
+
+        :param with_commit: False locks and saves in the caller's transaction (tests)
+        """
+        self.ensure_one()
+        connection = self
+
+        @contextlib.contextmanager
+        def guard():
+            if not with_commit:
+                with connection.env.cr.savepoint():
+                    yield connection._qbo_locked_tokens(connection.env)
+                connection.invalidate_recordset(["token_id", "reconnect_before", "reconnect_soon"])
+                return
+            with connection.env.registry.cursor() as cr:  # commits when the block ends normally
+                cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+                cr.execute(SQL("SET LOCAL lock_timeout = %s", "%ds" % TOKEN_LOCK_TIMEOUT))
+                own_env = connection.env(cr=cr, su=True)
+                saved, save = connection.with_env(own_env)._qbo_locked_tokens(own_env)
+                yield saved, save
+                own_env.flush_all()
+            # This transaction's snapshot may still hold the old row: never serve it from the cache.
+            connection.env["qbo.connection.token"].invalidate_model()
+            connection.invalidate_recordset(["token_id", "reconnect_before", "reconnect_soon"])
+
+        guard.timeout = TOKEN_LOCK_TIMEOUT
+        return guard
+
+    def _qbo_locked_tokens(self, env):
+        """(saved TokenSet or None, save) with the token row locked FOR UPDATE in ``env``'s transaction."""
+        row = self.with_env(env)._qbo_token_row()
+        env.flush_all()
+        try:
+            with env.cr.savepoint(flush=False):
+                env.cr.execute(SQL("SELECT id FROM qbo_connection_token WHERE id = %s FOR UPDATE", row.id))
+        except psycopg2.errors.LockNotAvailable as error:  # another worker's refresh is stuck: not ours to wait
+            raise QboError(ErrorKind.RETRY_LATER, "token row locked", reason="tokens_busy", detail=str(error),
+                           user_message="Another worker is renewing the QuickBooks sign-in; retried later.") from error
+        row.invalidate_recordset()  # read what is committed now, under the lock
+
+        def save(tokens):
+            row.write(row._qbo_token_vals(tokens))
+            env.flush_all()
+
+        return row._qbo_tokenset(), save

@@ -3,8 +3,11 @@ import json
 import uuid
 from datetime import timedelta
 
+import psycopg2.errors
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from pydantic import ValidationError
 
 from ..const import ERROR_KINDS, POSTING_EVENTS, POSTING_STATES
@@ -36,6 +39,7 @@ class QboPosting(models.Model):
     _inherit = ["mail.thread"]
     _order = "date desc, id desc"
     _rec_name = "display_label"
+    _rec_names_search = ["doc_number", "reference", "posting_key"]  # display_label is computed, not stored
     _check_company_auto = True
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True,
@@ -77,11 +81,16 @@ class QboPosting(models.Model):
     next_try = fields.Datetime(readonly=True, copy=False, index=True)
     lease_until = fields.Datetime(readonly=True, copy=False,
                                   help="A poster is sending this row until then; others leave it alone.")
+    lease_token = fields.Char(readonly=True, copy=False,
+                              help="Written by the poster that claimed the row; checked under lock right before "
+                                   "each send and when the answer is recorded.")
     needs_lookup = fields.Boolean(readonly=True, copy=False,
                                   help="A send may have reached QuickBooks: look the entry up before sending again.")
     error_kind = fields.Selection(ERROR_KINDS, readonly=True, copy=False)
     error_code = fields.Char("QuickBooks Fault", readonly=True, copy=False)
     error_message = fields.Text("Why", readonly=True, copy=False)
+    error_detail = fields.Text("Technical Detail", readonly=True, copy=False,
+                               help="What QuickBooks (or Odoo) said, as received: for support.")
     closing_date = fields.Date("QuickBooks Closing Date", readonly=True, copy=False)
     proposed_date = fields.Date("Proposed Date", readonly=True, copy=False,
                                 help="First open date after QuickBooks' closing date; used only once approved.")
@@ -147,13 +156,14 @@ class QboPosting(models.Model):
     def _set_to_post(self):
         self._check_transition("to_post")
         self.write({"state": "to_post", "next_try": False, "error_kind": False, "error_code": False,
-                    "error_message": False})
+                    "error_message": False, "error_detail": False})
 
     def _set_posted(self, qbo_id, sync_token=None, adopted=False):
         self._check_transition("posted")
         self.write({"state": "posted", "qbo_id": qbo_id, "qbo_sync_token": sync_token, "adopted": adopted,
                     "posted_date": fields.Datetime.now(), "next_try": False, "lease_until": False,
-                    "needs_lookup": False, "error_kind": False, "error_code": False, "error_message": False})
+                    "needs_lookup": False, "error_kind": False, "error_code": False, "error_message": False,
+                    "error_detail": False})
 
     def _set_failed(self, error_vals, retry_after=None):
         self._check_transition("failed")
@@ -178,12 +188,47 @@ class QboPosting(models.Model):
 
     def _set_skipped(self, reason, user):
         self._check_transition("skipped")
+        self._check_not_in_flight(_("skipped"))
         if not (reason or "").strip():
             raise UserError(_("Skipping %(posting)s needs a reason.", posting=self[:1].display_label))
         self.write({"state": "skipped", "decision_reason": reason, "decided_by_id": user.id,
                     "next_try": False, "lease_until": False})
         for posting in self:
             posting.message_post(body=_("Skipped by %(user)s: %(reason)s", user=user.name, reason=reason))
+
+    def _check_not_in_flight(self, decision):
+        """Refuse a decision on rows a poster is sending, or that QuickBooks may already hold.
+
+        The rows are locked first (NOWAIT): a poster holds its rows' locks from the check before
+        its send until the answer is recorded, so a row it holds is being sent right now.
+
+        :param decision: what the person tried, in words ("skipped", "accepted")
+        :raises UserError: naming the first such row
+        """
+        if not self:
+            return
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("SELECT id FROM qbo_posting WHERE id IN %s FOR UPDATE NOWAIT",
+                                        tuple(self.ids)))
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(_(
+                "%(posting)s is being sent to QuickBooks right now and cannot be %(decision)s. Try again in a few "
+                "minutes, once the answer is recorded.", posting=self[:1].display_label, decision=decision)) from None
+        self.invalidate_recordset(["lease_until", "needs_lookup", "state"])
+        now = fields.Datetime.now()
+        for posting in self:
+            if posting.lease_until and posting.lease_until > now:
+                raise UserError(_(
+                    "%(posting)s is being sent to QuickBooks (a poster holds it until %(until)s) and cannot be "
+                    "%(decision)s. Try again once its answer is recorded.", posting=posting.display_label,
+                    until=posting.lease_until, decision=decision))
+            if posting.needs_lookup:
+                raise UserError(_(
+                    "%(posting)s was being sent to QuickBooks when the answer was lost: QuickBooks may already hold "
+                    "it, so it cannot be %(decision)s yet. Click Retry: it is looked up by its number first, then "
+                    "decide once it shows posted or not.", posting=posting.display_label, decision=decision))
 
     # ------------------------------------------------------------------- build
     def _qbo_build_draft(self):

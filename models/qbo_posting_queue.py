@@ -155,6 +155,8 @@ class QboPosting(models.Model):
         insert_rows(self.env, "qbo_posting_line", [
             dict(line, posting_id=posting_id, company_id=vals["company_id"], sequence=index)
             for posting_id, (vals, lines) in zip(ids, prepared) for index, line in enumerate(lines)])
+        if any(vals["state"] == "to_post" for vals, _lines in prepared):
+            self._qbo_wake_drain()  # sent within seconds of the commit, not at the cron's next run
         return self.sudo().browse(ids)
 
     @api.model

@@ -176,11 +176,14 @@ class QboReconciliation(models.Model):
                       if self.date_from.isoformat() <= (e.get("TxnDate") or "")[:10] <= self.date_to.isoformat()}
         ours = set(postings.mapped("doc_number"))
         hand_typed = find_unexpected(candidates.values(), ours, synced)
-        # A DocNumber of ours from outside the period is ours too, not typed by hand.
-        other_ours = set(Posting.search([("company_id", "=", company.id),
-                                         ("doc_number", "in", [f.doc_number for f in hand_typed if f.doc_number])
-                                         ]).mapped("doc_number"))
-        hand_typed = [f for f in hand_typed if f.doc_number not in other_ours]
+        # A DocNumber of ours from outside the period is ours too, not typed by hand; one of a skipped
+        # posting is reported as such: skipped in Odoo, yet QuickBooks holds it (never hidden).
+        numbered = Posting.search([("company_id", "=", company.id),
+                                   ("doc_number", "in", [f.doc_number for f in hand_typed if f.doc_number])])
+        skipped_numbers = {p.doc_number: p for p in numbered if p.state == "skipped"}
+        other_ours = set(numbered.mapped("doc_number")) - set(skipped_numbers)
+        skipped_present = [f for f in hand_typed if f.doc_number in skipped_numbers]
+        hand_typed = [f for f in hand_typed if f.doc_number not in other_ours and f.doc_number not in skipped_numbers]
         # So is an Id one of our postings recorded: renumbered in QuickBooks, reported as edited.
         posted_here = set(Posting.search([("company_id", "=", company.id),
                                           ("qbo_id", "in", [f.qbo_id for f in hand_typed if f.qbo_id])
@@ -241,6 +244,7 @@ class QboReconciliation(models.Model):
                 "difference": float(qbo - odoo),
                 "explanation": _("%(count)s posted entries match QuickBooks.", count=count)})
         vals_list += self._qbo_hand_typed_vals(hand_typed + duplicates, candidates, found, mapping, company)
+        vals_list += self._qbo_skipped_present_vals(skipped_present, skipped_numbers, candidates, company)
         vals_list += self._qbo_layer_vals(company)
         return vals_list, entries_read, self._qbo_balance_summary(reconciler, company)
 
@@ -286,6 +290,26 @@ class QboReconciliation(models.Model):
                     "difference": float(amount), "explanation": finding.detail,
                     "doc_number": entry.get("DocNumber") or False, "qbo_entry_id": finding.qbo_id,
                 })
+        return vals_list
+
+    def _qbo_skipped_present_vals(self, findings, skipped_numbers, candidates, company):
+        """Entries QuickBooks holds under the DocNumber of a posting skipped in Odoo: one row per entry and role."""
+        roles_by_account = self._qbo_account_roles(company)
+        vals_list = []
+        for finding in findings:
+            entry = candidates.get(finding.qbo_id)
+            posting = skipped_numbers[finding.doc_number]
+            if not entry:
+                continue
+            for role, amount in sorted(_amounts_by_role(entry, roles_by_account).items(),
+                                       key=lambda item: ROLE_ORDER[item[0]]):
+                vals_list.append(dict(self._qbo_line_vals(
+                    posting, "skipped_present", role, 0.0, 0.0, float(amount), _(
+                        "%(posting)s was skipped in Odoo (%(reason)s) but QuickBooks holds journal entry %(doc)s "
+                        "(Id %(id)s): delete it in QuickBooks if it must not count, or accept this finding with a "
+                        "reason.", posting=posting.display_label, reason=posting.decision_reason or "",
+                        doc=finding.doc_number, id=finding.qbo_id), qbo_id=finding.qbo_id),
+                    day=fields.Date.to_date((entry.get("TxnDate") or "")[:10]) or posting.date))
         return vals_list
 
     def _qbo_layer_vals(self, company):

@@ -26,3 +26,4 @@ from . import test_finance_reports
 from . import test_finance_reports_demo
 from . import test_qbo_inbox
 from . import test_settings_page
+from . import test_posting_runner_decisions

@@ -44,6 +44,7 @@ class TestQboConnection(QboEmulatorCommon):
         self.assertNotIn("Synced Product", message, "a non-inventory item is no problem")
 
     def test_check_without_problems(self):
+        self.qbo_server.set_warn_duplicate_journal_number(self.qbo_demo["realm_id"], True)  # as recommended
         self.assertTrue(self.qbo_connection._qbo_check(with_commit=False))
         self.assertFalse(self.qbo_connection.check_warning, self.qbo_connection.last_check_message)
 

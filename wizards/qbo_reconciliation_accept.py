@@ -9,6 +9,8 @@ class QboReconciliationAccept(models.TransientModel):
     reason = fields.Char(required=True, help="Why the difference is right as it is; kept with the finding for audit.")
 
     def action_accept(self):
+        # A finding about an entry being sent right now may be settled by that send: never decided blind.
+        self.line_ids.posting_id.sudo()._check_not_in_flight(self.env._("accepted"))
         self.line_ids._accept(self.reason, self.env.user)
         self.env["stock.decision.log"]._log(
             "reconciliation_accept", self.line_ids, self.reason,
