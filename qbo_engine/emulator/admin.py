@@ -2,7 +2,9 @@
 
 These do what a QBO user (or Intuit) would do outside the API: create companies
 and apps, seed lists, close the books, turn on the duplicate-number warning,
-deactivate an account, plus test controls (faults, counters, clock, limits).
+deactivate an account, make a company refuse the app (403, code 3100) or revoke
+an app (every refresh invalid_grant, every call 401), plus test controls (faults,
+counters, clock, limits).
 Editing or deleting a journal entry "by hand" is just the normal API call.
 """
 import json
@@ -15,7 +17,9 @@ from .api import AccountingApi
 from .company import default_preferences
 from .context import CompanyContext
 from .demo import DEMO_APP_NAME, DEMO_COMPANY_NAME, DEMO_REDIRECT_URI, seed_demo
+from .oauth import REVOKED_APPS_SETTING
 
+FORBIDDEN_REALMS = 'forbidden_realms'  # store setting: realms answering 403 to everything
 SEED_KINDS = {'accounts': 'Account', 'classes': 'Class', 'departments': 'Department', 'items': 'Item'}
 
 
@@ -131,6 +135,26 @@ class EmulatorAdmin:
 
     def set_warn_duplicate_journal_number(self, realm_id, enabled=True) -> dict:
         return self.set_preferences(realm_id, warn_duplicate_journal_number=bool(enabled))
+
+    # === what Intuit does outside the API: a company refusing the app, an app disconnected === #
+
+    def set_realm_forbidden(self, realm_id, forbidden=True) -> dict:
+        """Make the company answer 403 (code 3100, ApplicationAuthorizationFailed) to every API call."""
+        if self.store.get_company(str(realm_id)) is None:
+            raise AdminError(f'no company {realm_id}')
+        realms = set(self.store.get_setting(FORBIDDEN_REALMS, []))
+        realms = realms | {str(realm_id)} if forbidden else realms - {str(realm_id)}
+        self.store.put_setting(FORBIDDEN_REALMS, sorted(realms))
+        return {'forbidden_realms': sorted(realms)}
+
+    def revoke_app(self, client_id, revoked=True) -> dict:
+        """Revoke an app everywhere: every refresh answers invalid_grant, every API call 401."""
+        if self.store.get_app(client_id) is None:
+            raise AdminError(f'no app {client_id}')
+        apps = set(self.store.get_setting(REVOKED_APPS_SETTING, []))
+        apps = apps | {client_id} if revoked else apps - {client_id}
+        self.store.put_setting(REVOKED_APPS_SETTING, sorted(apps))
+        return {'revoked_apps': sorted(apps)}
 
     # === test controls === #
 
@@ -255,6 +279,10 @@ class EmulatorAdmin:
              lambda realm: self.register_webhook(realm, args.get('url'), args.get('verifier_token')) or {}),
             ('POST', r'/_emulator/webhook-faults', lambda: self.set_webhook_faults(**args)),
             ('GET', r'/_emulator/webhook-counters', lambda: self.webhook_counts()),
+            ('POST', r'/_emulator/companies/(?P<realm>[^/]+)/forbidden',
+             lambda realm: self.set_realm_forbidden(realm, args.get('enabled', True))),
+            ('POST', r'/_emulator/apps/(?P<ident>[^/]+)/revoke',
+             lambda ident: self.revoke_app(ident, args.get('revoked', True))),
             ('POST', r'/_emulator/faults', lambda: self.set_faults(**args)),
             ('POST', r'/_emulator/faults/clear', lambda: self.clear_faults()),
             ('DELETE', r'/_emulator/faults', lambda: self.clear_faults()),

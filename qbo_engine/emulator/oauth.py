@@ -16,6 +16,7 @@ ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_SECONDS = 8726400
 AUTH_CODE_SECONDS = 300
 DEFAULT_GRACE_SECONDS = 180.0
+REVOKED_APPS_SETTING = 'revoked_apps'  # store setting: client ids of apps revoked by the admin switch
 ACCOUNTING_SCOPE = 'com.intuit.quickbooks.accounting'
 AUTHORIZE_PATH = '/connect/oauth2'
 TOKEN_PATH = '/oauth2/v1/tokens/bearer'
@@ -192,10 +193,15 @@ class OAuthService:
         self.store.use_auth_code(row['code'])
         return self._token_answer(*self._mint_pair(app['client_id'], row['realm_id']))
 
+    def app_revoked(self, client_id: str) -> bool:
+        """The admin switch of a disconnected app (see EmulatorAdmin.revoke_app)."""
+        return client_id in self.store.get_setting(REVOKED_APPS_SETTING, [])
+
     def _refresh_grant(self, app, form) -> WebAnswer:
         row = self.store.get_refresh_token(form.get('refresh_token', ''))
         now = self.clock.time()
-        if row is None or row['revoked'] or row['client_id'] != app['client_id'] or row['expires_at'] <= now:
+        if row is None or row['revoked'] or row['client_id'] != app['client_id'] or row['expires_at'] <= now \
+                or self.app_revoked(app['client_id']):
             return self._invalid_grant()
         if row['rotated_at'] is not None:
             if now - row['rotated_at'] <= self.grace_seconds:
@@ -225,7 +231,7 @@ class OAuthService:
             raise BearerRefused(401, 'Authorization header missing or not a bearer token')
         token = authorization.split(' ', 1)[1].strip()
         row = self.store.get_access_token(token)
-        if row is None or row['revoked']:
+        if row is None or row['revoked'] or self.app_revoked(row['client_id']):
             raise BearerRefused(401, 'Token invalid or revoked')
         if row['expires_at'] <= self.clock.time():
             raise BearerRefused(401, f'Token expired: {token[:12]}...')

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from . import qbo_faults
-from .admin import EmulatorAdmin
+from .admin import FORBIDDEN_REALMS, EmulatorAdmin
 from .api import AccountingApi
 from .clock import EmulatorClock, qbo_response_time
 from .context import CompanyContext
@@ -212,6 +212,10 @@ class EmulatorServer(EmulatorAdmin):
         if fault in ('401', '429', '500', '503'):
             self.stats.fault_injected(fault)
             self._send_injected(handler, fault)
+            return
+        if realm_id in self.store.get_setting(FORBIDDEN_REALMS, []):
+            self._send(handler, 403, qbo_faults.auth_fault_body(
+                403, f'The app is not authorized for company {realm_id}', int(self.clock.time() * 1000)), JSON_TYPE)
             return
         try:
             self.oauth.authenticate(handler.headers.get('Authorization', ''), realm_id)

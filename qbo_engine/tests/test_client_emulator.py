@@ -109,6 +109,50 @@ def test_connect_reads_survive_one_server_error_each(emulator, conn):
     assert conn.clock.sleeps == [1.0, 1.0, 1.0]
 
 
+def test_duplicate_number_warning_is_read_from_the_preference_and_6140_only_when_on(emulator, conn):
+    assert conn.client.company_settings().warn_duplicate_journal_number is False
+    conn.client.create_journal_entry(draft(emulator, 'DUP-1'), 'dup-req-1')
+    conn.client.create_journal_entry(draft(emulator, 'DUP-1'), 'dup-req-2')  # warning off: booked twice
+    assert len(entries_with(conn, 'DUP-1')) == 2
+    requests.post(emulator.base_url + f'/_emulator/companies/{emulator.realm_id}/duplicate-doc-number-warning',
+                  json={'enabled': True}, timeout=5).raise_for_status()
+    assert conn.client.company_settings().warn_duplicate_journal_number is True
+    with pytest.raises(QboError) as info:
+        conn.client.create_journal_entry(draft(emulator, 'DUP-1'), 'dup-req-3')
+    assert (info.value.fault_code, info.value.kind, info.value.reason) == ('6140', ErrorKind.AMBIGUOUS, 'duplicate')
+    assert len(entries_with(conn, 'DUP-1')) == 2
+
+
+def test_a_company_refusing_the_app_answers_403_to_everything(emulator, conn):
+    answer = requests.post(emulator.base_url + f'/_emulator/companies/{emulator.realm_id}/forbidden',
+                           json={'enabled': True}, timeout=5)
+    assert answer.json() == {'forbidden_realms': [emulator.realm_id]}
+    for read in (conn.client.accounts, conn.client.company_settings):
+        with pytest.raises(QboError) as info:
+            read()
+        assert (info.value.http_status, info.value.fault_code, info.value.kind) == (403, '3100', ErrorKind.REAUTH)
+    [outcome] = Poster(conn.client).post(post_requests(emulator, 1))
+    assert outcome.status == REAUTH and outcome.error.http_status == 403
+    assert emulator.server.counters().get('entries_created', 0) == 0
+    emulator.server.set_realm_forbidden(emulator.realm_id, False)
+    assert conn.client.company_settings().home_currency == 'USD'
+
+
+def test_a_revoked_app_gets_401_and_invalid_grant(emulator, conn):
+    answer = requests.post(emulator.base_url + f'/_emulator/apps/{emulator.client_id}/revoke', json={}, timeout=5)
+    assert answer.json() == {'revoked_apps': [emulator.client_id]}
+    with pytest.raises(ReconnectNeeded) as info:
+        conn.client.accounts()  # 401, then the refresh is refused: invalid_grant
+    assert info.value.reading == 'accounts'
+    with pytest.raises(ReconnectNeeded):
+        conn.oauth.refresh(conn.first_tokens)
+    assert conn.saved == []
+    code = emulator.server.authorize(emulator.client_id, emulator.realm_id)
+    fresh = conn.oauth.exchange_code(code, emulator.realm_id)  # even newly issued tokens are refused
+    bearer = {'Authorization': 'Bearer ' + fresh.access_token, 'Accept': 'application/json'}
+    assert requests.get(emulator.api_base + '/preferences', headers=bearer, timeout=5).status_code == 401
+
+
 def test_trial_balance_and_change_data_capture(emulator, conn):
     since = datetime.now(timezone.utc) - timedelta(minutes=5)
     Poster(conn.client).post(post_requests(emulator, 3))
