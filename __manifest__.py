@@ -41,6 +41,7 @@
         "data/qbo_inbox_data.xml",
         "security/qbo_inbox_rules.xml",
         "views/qbo_inbox_event_views.xml",
+        "views/qbo_vendor_bill_views.xml",
         "views/qbo_dashboard_views.xml",
         "views/menus_dashboard.xml",
         "views/stock_decision_log_views.xml",

@@ -168,6 +168,8 @@ DECISION_KINDS = [
     ("reconciliation_accept", "Reconciliation Finding Accepted"),
     ("rule_change", "Landed Cost Rule Changed"),
     ("drift_rule_update", "Rule Updated from a Drift Alert"),
+    ("bill_match_confirm", "QuickBooks Bill Match Confirmed"),
+    ("bill_match_reject", "QuickBooks Bill Rejected"),
 ]
 
 # How the actual landed costs of a driver (cost type, vendor, lane, category) read against its rule
@@ -242,4 +244,16 @@ INBOX_STATES = [
     ("done", "Done"),
     ("ignored", "Ignored"),
     ("error", "Error"),
+]
+
+# Vendor documents entered in QuickBooks (qbo.vendor.bill) and what became of them here.
+VENDOR_BILL_KINDS = [
+    ("bill", "Bill"),
+    ("vendor_credit", "Vendor Credit"),
+]
+VENDOR_BILL_STATES = [
+    ("to_review", "To Review"),
+    ("applied", "Applied"),
+    ("rejected", "Rejected"),
+    ("changed", "Changed in QuickBooks"),
 ]

@@ -36,6 +36,8 @@ from . import qbo_reconciliation
 from . import qbo_reconciliation_line
 from . import qbo_inbox_event
 from . import qbo_connection_inbox
+from . import qbo_vendor_bill
+from . import qbo_vendor_bill_matching
 from . import qbo_close_readiness
 from . import stock_decision_log
 from . import stock_decision_log_mixin

@@ -14,7 +14,7 @@ from odoo.tools import format_datetime
 
 from ..qbo_engine.errors import QboError
 from ..qbo_engine.webhooks import MAX_EVENT_ID, ChangeEvent, parse_moment
-from .qbo_inbox_event import ACCOUNT, JOURNAL_ENTRY, PREFERENCES
+from .qbo_inbox_event import ACCOUNT, JOURNAL_ENTRY, PREFERENCES, VENDOR_DOCUMENTS
 
 _logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ CDC_LOOKBACK = timedelta(days=29)
 # Entities read by change data capture: those whose changes have an effect here. Preferences are not
 # read that way: the closing date is compared at each run instead (one read), which covers a dropped
 # webhook just as well.
-CDC_ENTITIES = (JOURNAL_ENTRY, ACCOUNT)
+CDC_ENTITIES = (JOURNAL_ENTRY, ACCOUNT) + VENDOR_DOCUMENTS
 # Read a little before the cursor: a change committed in QuickBooks while we read is not skipped.
 CDC_OVERLAP = timedelta(minutes=2)
 
@@ -135,4 +135,3 @@ def _inbox_row(event, channel, connection):
         "entity": event.entity, "entity_id": event.entity_id, "operation": event.operation,
         "occurred_at": event.occurred_at.astimezone(timezone.utc).replace(tzinfo=None) if event.occurred_at else None,
     }
-

@@ -24,6 +24,7 @@ _logger = logging.getLogger(__name__)
 JOURNAL_ENTRY = "JournalEntry"
 PREFERENCES = "Preferences"
 ACCOUNT = "Account"
+VENDOR_DOCUMENTS = ("Bill", "VendorCredit")
 BATCH = 200
 
 
@@ -125,13 +126,16 @@ class QboInboxEvent(models.Model):
             return
         by_entity = defaultdict(lambda: self.browse())
         for event in self:
-            by_entity[event.entity if event.entity in (JOURNAL_ENTRY, PREFERENCES, ACCOUNT) else False] |= event
+            entity = "vendor_documents" if event.entity in VENDOR_DOCUMENTS else event.entity
+            by_entity[entity if entity in (JOURNAL_ENTRY, PREFERENCES, ACCOUNT, "vendor_documents") else False] |= event
         if by_entity.get(JOURNAL_ENTRY):
             by_entity[JOURNAL_ENTRY]._qbo_journal_entries_changed(connection, with_commit, limiter)
         if by_entity.get(PREFERENCES):
             by_entity[PREFERENCES]._qbo_preferences_changed(connection, with_commit)
         if by_entity.get(ACCOUNT):
             by_entity[ACCOUNT]._qbo_accounts_changed(connection, with_commit)
+        if by_entity.get("vendor_documents"):
+            by_entity["vendor_documents"]._qbo_vendor_documents_changed(connection, with_commit, limiter)
         if by_entity.get(False):
             by_entity[False].write({"state": "done", "processed_at": now, "result": _(
                 "Stored. Changes to this kind of QuickBooks record do not affect the inventory postings.")})
@@ -189,6 +193,14 @@ class QboInboxEvent(models.Model):
                     "result": " ".join([summary, _(
                         "%(released)s blocked postings released, %(redated)s proposed dates recomputed.",
                         released=len(released), redated=len(blocked - released))])})
+
+    def _qbo_vendor_documents_changed(self, connection, with_commit, limiter):
+        """Bills and vendor credits entered in QuickBooks: landed-cost actuals when they carry landed costs."""
+        with connection._qbo_client(limiter=limiter, with_commit=with_commit) as client:
+            results = self.env["qbo.vendor.bill"]._qbo_receive(connection, self, client)
+        now = fields.Datetime.now()
+        for event in self:
+            event.write({"state": "done", "processed_at": now, "result": results.get(event)})
 
     def _qbo_accounts_changed(self, connection, with_commit):
         """An account may have been made inactive: flag its mappings and hold the postings that would use it."""

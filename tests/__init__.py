@@ -27,3 +27,4 @@ from . import test_finance_reports_demo
 from . import test_qbo_inbox
 from . import test_settings_page
 from . import test_posting_runner_decisions
+from . import test_qbo_vendor_bills

@@ -4,6 +4,7 @@ Through real HTTP: the test posts Intuit-shaped deliveries to Odoo's /qbo/webhoo
 emulator's change data capture is read by the real client.
 """
 import json
+import time
 from datetime import timedelta
 
 from odoo import fields
@@ -120,6 +121,24 @@ class TestQboInbox(QboEmulatorCommon, InventoryStateCommon, HttpCase):
         self.assertRecordValues(event, [{"state": "done", "operation": "Delete"}])
         self.assertIn("deleted", event.reconciliation_id.line_ids.mapped("kind"))
 
+    def test_quickbooks_delivers_the_deletion_itself(self):
+        """The emulator's own signed delivery, POSTed to Odoo's route as Intuit would."""
+        posting = self.posted_receipt()
+        self.qbo_server.register_webhook(self.realm, self.base_url() + QboWebhookController._webhook_url,
+                                         VERIFIER_TOKEN)
+        self.addCleanup(self.qbo_server.webhooks.unregister, self.realm)
+        self.delete_in_quickbooks(posting)
+        event = self.Inbox
+        deadline = time.monotonic() + 10
+        while not event and time.monotonic() < deadline:
+            time.sleep(0.1)
+            self.env.invalidate_all()
+            event = self.Inbox.search([("entity", "=", "JournalEntry"), ("entity_id", "=", posting.qbo_id),
+                                       ("operation", "=", "Delete")])
+        self.assertRecordValues(event, [{"channel": "webhook", "state": "new"}])
+        self.process()
+        self.assertIn("deleted", event.reconciliation_id.line_ids.mapped("kind"))
+
     @mute_logger("odoo.addons.stock_quickbooks_sync.controllers.webhook")
     def test_missing_or_wrong_signature_is_refused_and_stores_nothing(self):
         body = self.cloud_events(("evt-forged", "journalentry", "1", "deleted"))
@@ -137,10 +156,10 @@ class TestQboInbox(QboEmulatorCommon, InventoryStateCommon, HttpCase):
         self.assertIn("Connection", event.result)
 
     def test_change_to_an_entry_not_ours_and_to_other_entities(self):
-        body = self.cloud_events(("evt-hand", "journalentry", "999999", "created"), ("evt-bill", "bill", "77", "created"))
+        body = self.cloud_events(("evt-hand", "journalentry", "999999", "created"), ("evt-invoice", "invoice", "77", "created"))
         self.deliver(body)
         self.process()
-        hand, bill = (self.Inbox.search([("event_id", "=", event_id)]) for event_id in ("evt-hand", "evt-bill"))
+        hand, bill = (self.Inbox.search([("event_id", "=", event_id)]) for event_id in ("evt-hand", "evt-invoice"))
         self.assertEqual((hand.state, bill.state), ("done", "done"))
         self.assertIn("Not an entry of this addon", hand.result)
         self.assertFalse(hand.reconciliation_id)
