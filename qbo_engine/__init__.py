@@ -21,7 +21,7 @@ _EXPORTS = {
     'UnbalancedEntry': 'builder', 'NothingToPost': 'builder',
     # errors
     'ErrorKind': 'errors', 'QboError': 'errors', 'ReconnectNeeded': 'errors', 'classify_response': 'errors',
-    'classify_exception': 'errors',
+    'classify_exception': 'errors', 'read_error': 'errors', 'cdc_too_old_error': 'errors',
     # connection and client
     'OAuth': 'auth', 'TokenSet': 'auth', 'api_base_url': 'auth',
     'QboClient': 'client', 'BatchItemResult': 'client', 'CompanySettings': 'client',
@@ -29,6 +29,7 @@ _EXPORTS = {
     # posting and reconciliation
     'PostRequest': 'poster', 'PostOutcome': 'poster', 'Poster': 'poster',
     'POSTED': 'poster', 'RETRY': 'poster', 'BLOCKED': 'poster', 'REAUTH': 'poster',
+    'LEASE_LOST': 'poster', 'TIME_BUDGET_SPENT': 'poster',
     'Reconciler': 'reconcile', 'ReconciliationReport': 'reconcile', 'Finding': 'reconcile',
     'compare_entries': 'reconcile', 'find_unexpected': 'reconcile',
 }

@@ -39,6 +39,8 @@ RETRY = 'retry'
 BLOCKED = 'blocked'
 REAUTH = 'reauth'
 OUTCOME_STATUSES = (POSTED, RETRY, BLOCKED, REAUTH)
+LEASE_LOST = 'lease_lost'  # error reason: the caller's before_send withdrew the entry (another poster holds it)
+TIME_BUDGET_SPENT = 'time_budget'  # error reason: the run's time budget was used up before this entry's turn
 TIME_BUDGET = 120.0  # seconds a run may start new sends and look-ups for (see Poster.worst_case_seconds)
 
 _STATUS_BY_KIND = {
@@ -216,7 +218,8 @@ class _Run:
         """Past the time budget: end ``requests`` for the next run instead of starting a step."""
         if self._clock() < self.deadline:
             return False
-        error = QboError(ErrorKind.RETRY_LATER, 'time budget of the run spent', reason='time_budget', retry_after=0,
+        error = QboError(ErrorKind.RETRY_LATER, 'time budget of the run spent', reason=TIME_BUDGET_SPENT,
+                         retry_after=0,
                          user_message='This run of the poster used its time; the entry is sent by the next run.')
         for request in requests:
             self._finish(request, RETRY, error=error)
@@ -233,7 +236,7 @@ class _Run:
             allowed, why = set(), repr(exc)
         refused = [request for request in chunk if request.key not in allowed]
         if refused:
-            error = QboError(ErrorKind.RETRY_LATER, 'lease lost before the send', reason='lease_lost', detail=why,
+            error = QboError(ErrorKind.RETRY_LATER, 'lease lost before the send', reason=LEASE_LOST, detail=why,
                              user_message='Another poster holds this entry now; it was not sent from here.')
             for request in refused:
                 self._finish(request, RETRY, error=error)
