@@ -85,8 +85,68 @@ POSTING_EVENTS = [
     ("landed_cost", "Landed Cost"),
     ("hold_release", "Quality Hold Change"),
     ("daily_summary", "Daily Summary"),
+    ("unclassified", "Unclassified (blocked)"),
     ("other", "Other"),
 ]
+
+# The accounting event of a valuation layer (stock.valuation.layer.accounting_event), decided once
+# when the layer is created from what its move knows then; postings, explanations, the margin
+# bridge and the reports read it and never classify a layer again. A dropship makes two layers:
+# the one on the customer's side is the event (the out layer of a dropship, the in layer of its
+# return), the other mirrors it on the vendor's side.
+LAYER_EVENTS = [
+    ("receipt", "Receipt"),
+    ("delivery", "Shipment"),
+    ("customer_return", "Customer Return"),
+    ("vendor_return", "Return to Vendor"),
+    ("scrap", "Scrap"),
+    ("adjustment", "Count Adjustment"),
+    ("dropship", "Dropship"),
+    ("dropship_vendor", "Dropship, Vendor Side"),
+    ("revaluation", "Revaluation"),
+    ("landed_cost", "Landed Cost"),
+    ("unclassified", "Unclassified"),
+]
+# The posting a layer's event belongs to, where it is not the event itself.
+LAYER_EVENT_POSTING = {"dropship_vendor": "dropship"}
+# Which two account roles a layer's value moves between, per event: the layer's signed value goes
+# to the first role, its opposite to the second ("stock" is Inventory or, for goods in a hold
+# location, Inventory – Quality Hold). Events without roles post nothing from their layers: the
+# vendor side of a dropship mirrors its customer side, a landed cost posts from the landed cost
+# (both shares, see DESIGN.md), an unclassified layer blocks its posting.
+LAYER_EVENT_ROLES = {
+    "receipt": ("stock", "grni"),
+    "delivery": ("stock", "cogs"),
+    "customer_return": ("stock", "cogs"),
+    "vendor_return": ("stock", "grni"),
+    "scrap": ("stock", "shrinkage"),
+    "adjustment": ("stock", "inventory_adjustment"),
+    "dropship": ("grni", "cogs"),
+    "revaluation": ("inventory", "revaluation"),
+}
+# Layer events that are sales: their layers make COGS and revenue (explanations, margin bridge, reports).
+SALE_EVENTS = ("delivery", "customer_return", "dropship")
+# Layer events on the vendor's side: their value is what GRNI owes the vendor until the bill.
+VENDOR_EVENTS = ("receipt", "vendor_return", "dropship_vendor")
+# The explanation driver of each event, layer or posting (stock.value.explanation, qbo.posting.line);
+# a landed cost's depends on whether it is an estimate (event_driver).
+EVENT_DRIVERS = {
+    "receipt": "received", "in_transit": "received", "delivery": "shipped", "customer_return": "customer_return",
+    "vendor_return": "vendor_return", "scrap": "scrap", "adjustment": "adjustment", "dropship": "dropship",
+    "dropship_vendor": "dropship", "revaluation": "revaluation", "hold_release": "quality_hold",
+}
+# In a daily summary the event is gone: the account role (and the side) tells the driver.
+ROLE_DRIVERS = {
+    "shrinkage": "scrap", "inventory_adjustment": "adjustment", "revaluation": "revaluation",
+    "inventory_quality_hold": "quality_hold", "landed_cost_variance": "landed_true_up",
+}
+
+
+def event_driver(event, is_estimate=False):
+    """The explanation driver of an accounting event; a landed cost's is its estimate or its true-up."""
+    if event == "landed_cost":
+        return "landed_estimate" if is_estimate else "landed_true_up"
+    return EVENT_DRIVERS.get(event, "other")
 
 # States whose goods are booked on the Inventory – Quality Hold sub-account.
 HOLD_STATES = ("quality_hold", "returned", "inspected")

@@ -1,19 +1,7 @@
 from odoo import api, fields, models
 
-from ..const import ACCOUNT_ROLES, EXPLANATION_DRIVERS, LANDED_COST_TYPES
+from ..const import ACCOUNT_ROLES, EXPLANATION_DRIVERS, LANDED_COST_TYPES, ROLE_DRIVERS, event_driver
 from ..qbo_engine.builder import ValuedLine
-
-# The explanation driver of a posting's lines, by the posting's event (stock.value.explanation).
-EVENT_DRIVERS = {
-    "receipt": "received", "in_transit": "received", "delivery": "shipped", "customer_return": "customer_return",
-    "vendor_return": "vendor_return", "scrap": "scrap", "adjustment": "adjustment", "dropship": "dropship",
-    "revaluation": "revaluation", "hold_release": "quality_hold",
-}
-# In a daily summary the event is gone: the account role (and the side) tells it.
-ROLE_DRIVERS = {
-    "shrinkage": "scrap", "inventory_adjustment": "adjustment", "revaluation": "revaluation",
-    "inventory_quality_hold": "quality_hold", "landed_cost_variance": "landed_true_up",
-}
 
 
 class QboPostingLine(models.Model):
@@ -53,10 +41,8 @@ class QboPostingLine(models.Model):
 
     def _driver_of(self, event, landed_cost):
         self.ensure_one()
-        if event == "landed_cost":
-            return "landed_estimate" if landed_cost.is_estimate else "landed_true_up"
-        if event in EVENT_DRIVERS:
-            return EVENT_DRIVERS[event]
+        if event != "daily_summary":
+            return event_driver(event, landed_cost.is_estimate)
         if self.cost_type or self.role == "accrued_landed_cost":
             return "landed_true_up"
         if self.role == "cogs":

@@ -7,12 +7,11 @@ creates layers in several steps still makes one journal entry.
 import uuid
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.tools import SQL
 
-from ..const import HOLD_STATES, ON_HAND_STATES
+from ..const import HOLD_STATES, LAYER_EVENT_POSTING, ON_HAND_STATES
 from ..qbo_engine.builder import doc_number_for
-from .sql_rows import insert_rows
 
 LAYERS_KEY = "stock_quickbooks_sync.posting_layers"
 
@@ -36,16 +35,18 @@ class QboPosting(models.Model):
         if not ids:
             return
         layers = self.env["stock.valuation.layer"].browse(sorted(ids)).exists().filtered(
-            lambda layer: not layer.qbo_posting_id and not layer.stock_landed_cost_id)
+            lambda layer: not layer.qbo_posting_id and layer.accounting_event != "landed_cost")
         groups = defaultdict(lambda: self.env["stock.valuation.layer"])
         for layer in layers:
             groups[self._layer_source(layer)] |= layer
         if not groups:
             return  # only landed cost layers (they post from their landed cost) or layers already posted
-        postings = self._enqueue([
-            (company, event, source, min(group.ids), group._qbo_accounting_lines())
-            for (company, event, source), group in groups.items()
-        ])
+        entries, blocked_reasons = [], []
+        for (company, event, source), group in groups.items():
+            entries.append((company, event, source, min(group.ids), group._qbo_accounting_lines()))
+            # never a guess: a layer no event describes waits for a person, with the reason
+            blocked_reasons.append(group._unclassified_reason() if event == "unclassified" else None)
+        postings = self._enqueue(entries, blocked_reasons)
         rows = [(posting.id, layer_id) for posting, group in zip(postings, groups.values()) for layer_id in group.ids]
         self.env.cr.execute(SQL(
             "UPDATE stock_valuation_layer AS l SET qbo_posting_id = v.posting FROM (VALUES %s) AS v(posting, id)"
@@ -54,9 +55,10 @@ class QboPosting(models.Model):
 
     @api.model
     def _layer_source(self, layer):
-        """(company, event, source record) that one journal entry groups layers by."""
+        """(company, posting event, source record) that one journal entry groups layers by."""
         move = layer.stock_move_id
-        event = layer._qbo_event()
+        event = layer.accounting_event or "unclassified"
+        event = LAYER_EVENT_POSTING.get(event, event)
         source = move.picking_id or move.scrap_id or move or layer
         return layer.company_id, event, source
 
@@ -141,26 +143,32 @@ class QboPosting(models.Model):
 
     # ------------------------------------------------------------------ common
     @api.model
-    def _enqueue(self, entries):
+    def _enqueue(self, entries, blocked_reasons=()):
         """Create one posting per entry ``(company, event, source, anchor id, lines)``.
 
         The anchor (first layer or move id) makes the key unique when one source has several
         events. A zero-value entry still gets a row, skipped with the reason, so the review
         queue shows that nothing had to be posted and why. Rows are written on behalf of
-        whoever did the stock operation, whatever their rights, with one INSERT for the
-        postings and one for their lines (see sql_rows: this is every stock operation's path).
+        whoever did the stock operation, whatever their rights, in one create of many rows
+        with their lines; the chatter stays quiet (the posting's own transitions speak).
+
+        :param blocked_reasons: per entry, None or why it cannot be posted (the posting is blocked with it)
         """
-        prepared = [self._prepare_posting_vals(*entry) for entry in entries]
-        ids = insert_rows(self.env, self._table, [vals for vals, _lines in prepared])
-        insert_rows(self.env, "qbo_posting_line", [
-            dict(line, posting_id=posting_id, company_id=vals["company_id"], sequence=index)
-            for posting_id, (vals, lines) in zip(ids, prepared) for index, line in enumerate(lines)])
+        reasons = list(blocked_reasons) + [None] * (len(entries) - len(blocked_reasons))
+        prepared = [self._prepare_posting_vals(*entry, blocked_reason=reason)
+                    for entry, reason in zip(entries, reasons)]
+        outbox = self.sudo().with_context(tracking_disable=True, mail_create_nolog=True,
+                                          mail_create_nosubscribe=True, mail_notrack=True)
+        postings = outbox.create([
+            dict(vals, line_ids=[Command.create(dict(line, sequence=index)) for index, line in enumerate(lines)])
+            for vals, lines in prepared])
+        self.env.flush_all()  # the outbox is written right before commit, after the ORM's own flush
         if any(vals["state"] == "to_post" for vals, _lines in prepared):
             self._qbo_wake_drain()  # sent within seconds of the commit, not at the cron's next run
-        return self.sudo().browse(ids)
+        return postings.with_env(self.sudo().env)
 
     @api.model
-    def _prepare_posting_vals(self, company, event, source, anchor, lines, date=None):
+    def _prepare_posting_vals(self, company, event, source, anchor, lines, date=None, blocked_reason=None):
         """(posting row, its line rows) for one source event."""
         lines = [line for line in lines if line["amount"]]
         date = date or self._accounting_date(source)
@@ -182,7 +190,9 @@ class QboPosting(models.Model):
             "private_note": f"Odoo {company.name}: {reference} ({source._name},{source.id})",
             "amount": sum(line["amount"] for line in lines if line["amount"] > 0),
         }
-        if not lines:
+        if blocked_reason:
+            vals.update(state="blocked", error_kind="blocked", error_message=blocked_reason)
+        elif not lines:
             vals.update(state="skipped", decision_reason=_("Nothing to post: the event has no value."),
                         decided_by_id=self.env.uid)
         elif event != "daily_summary" and company.sudo().qbo_connection_id.posting_mode == "daily_summary":

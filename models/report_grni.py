@@ -1,6 +1,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..const import VENDOR_EVENTS
+
 
 class StockGrniReport(models.Model):
     """Goods received not invoiced (GRNI), per purchase order line, as the QuickBooks postings book it.
@@ -10,8 +12,9 @@ class StockGrniReport(models.Model):
     ships under an origin incoterm (the estimated value booked to Inventory in Transit) — and debited back
     by returns to the vendor. The vendor bill clears it. GRNI here is therefore, per purchase order line:
 
-        owned value  = value of the receipt's valuation layers (vendor returns negative; landed cost layers
-                       excluded: they accrue to Accrued Landed Cost, not GRNI)
+        owned value  = value of the line's valuation layers on the vendor's side (receipts, vendor returns
+                       negative, the vendor side of dropships; landed cost layers excluded: they accrue to
+                       Accrued Landed Cost, not GRNI)
                      + value still in transit in the ledger (shipped by the vendor, not yet received)
         billed value = billed quantity (Odoo vendor bills and refunds on the line, draft bills included, as
                        Odoo's *Billed Qty* counts them) x the owned unit value; a line billed before anything
@@ -51,7 +54,7 @@ class StockGrniReport(models.Model):
                 SELECT m.purchase_line_id, SUM(svl.value) AS value
                   FROM stock_valuation_layer svl
                   JOIN stock_move m ON m.id = svl.stock_move_id
-                 WHERE m.purchase_line_id IS NOT NULL AND svl.stock_landed_cost_id IS NULL
+                 WHERE m.purchase_line_id IS NOT NULL AND svl.accounting_event IN %(vendor_events)s
               GROUP BY m.purchase_line_id
             ), transit AS (
                 SELECT m.purchase_line_id,
@@ -94,7 +97,7 @@ class StockGrniReport(models.Model):
                   SELECT billed_qty * CASE WHEN owned_qty > 0 THEN owned_value / owned_qty
                                            ELSE COALESCE(order_unit_value, 0) END AS value) billed
              WHERE owned_qty <> 0 OR billed_qty <> 0 OR owned_value <> 0
-        """)
+        """, vendor_events=VENDOR_EVENTS)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

@@ -2,6 +2,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..const import SALE_EVENTS
+
 
 class StockStyleMarginReport(models.Model):
     """One row per month, variant and sales channel; the same figures as the margin bridge.
@@ -19,8 +21,8 @@ class StockStyleMarginReport(models.Model):
     # what the view reads: flushed before it is searched
     _depends = {
         "stock.valuation.layer": ["create_date", "company_id", "product_id", "quantity", "value", "stock_move_id",
-                                  "stock_landed_cost_id"],
-        "stock.move": ["location_id", "location_dest_id", "sale_line_id"],
+                                  "accounting_event"],
+        "stock.move": ["sale_line_id"],
         "sale.order.line": ["price_reduce_taxexcl", "order_id"],
         "sale.order": ["team_id", "currency_rate"],
         "stock.landed.cost": ["state", "date", "company_id"],
@@ -60,13 +62,9 @@ WITH sales AS (
            SUM(-l.value) AS landed_cogs
       FROM stock_valuation_layer l
       JOIN stock_move m ON m.id = l.stock_move_id
-      JOIN stock_location src ON src.id = m.location_id
-      JOIN stock_location dst ON dst.id = m.location_dest_id
  LEFT JOIN sale_order_line sol ON sol.id = m.sale_line_id
  LEFT JOIN sale_order so ON so.id = sol.order_id
-     WHERE l.stock_landed_cost_id IS NULL AND dst.usage != 'supplier'
-       AND ((src.usage = 'customer')
-            OR (dst.usage = 'customer' AND (src.usage != 'supplier' OR l.value < 0)))
+     WHERE l.accounting_event IN %(sale_events)s
   GROUP BY 1, 2, 3, 4
 ), monthly AS (
     -- per product and month: landed cost on hand booked, units received from vendors, and a zero row for
@@ -80,11 +78,7 @@ WITH sales AS (
          UNION ALL
             SELECT date_trunc('month', r.create_date)::date, r.company_id, r.product_id, 0, r.quantity
               FROM stock_valuation_layer r
-              JOIN stock_move rm ON rm.id = r.stock_move_id
-              JOIN stock_location rs ON rs.id = rm.location_id
-              JOIN stock_location rd ON rd.id = rm.location_dest_id
-             WHERE r.stock_landed_cost_id IS NULL
-               AND rs.usage = 'supplier' AND rd.usage NOT IN ('supplier', 'customer')
+             WHERE r.accounting_event = 'receipt'
          UNION ALL
             SELECT DISTINCT month, company_id, product_id, 0, 0 FROM sales) events
   GROUP BY 1, 2, 3
@@ -114,4 +108,4 @@ SELECT row_number() OVER (ORDER BY r.month, r.product_id, r.channel_id) AS id,
   FROM rows r
   JOIN res_company rc ON rc.id = r.company_id
   JOIN product_product pp ON pp.id = r.product_id
-  JOIN product_template pt ON pt.id = pp.product_tmpl_id""")
+  JOIN product_template pt ON pt.id = pp.product_tmpl_id""", sale_events=SALE_EVENTS)

@@ -55,10 +55,10 @@ class StockLandedCost(models.Model):
 
     @api.model
     def _qbo_receipt_moves(self, moves):
-        """Done moves bringing purchased goods in from the vendor (the moves that carry the receipt layers)."""
+        """Done moves of purchased goods whose layers are receipts (a return of a return excluded)."""
         return moves.filtered(lambda m: m.state == "done" and m.purchase_line_id and m.quantity
-                              and m.location_id.usage == "supplier" and m.location_dest_id.usage != "supplier"
-                              and not m.origin_returned_move_id)
+                              and not m.origin_returned_move_id
+                              and "receipt" in m.stock_valuation_layer_ids.mapped("accounting_event"))
 
     @api.model
     def _qbo_move_qty(self, move):
@@ -67,7 +67,7 @@ class StockLandedCost(models.Model):
     @api.model
     def _qbo_returned_qty(self, move):
         returns = move.returned_move_ids.filtered(
-            lambda r: r.state == "done" and r.location_dest_id.usage == "supplier")
+            lambda r: r.state == "done" and "vendor_return" in r.stock_valuation_layer_ids.mapped("accounting_event"))
         return sum(self._qbo_move_qty(r) for r in returns)
 
     @api.model
@@ -104,7 +104,7 @@ class StockLandedCost(models.Model):
 
     # ------------------------------------------------------------ targets
     @api.model
-    def _qbo_targets(self, order, moves, cost_types):
+    def _cost_targets(self, order, moves, cost_types):
         """Amount each receipt move should carry per cost type, in company currency.
 
         Actual costs replace the estimate of their type: a purchase-wide actual is spread like the
@@ -166,7 +166,7 @@ class StockLandedCost(models.Model):
         return targets
 
     @api.model
-    def _qbo_applied(self, order, moves, cost_types):
+    def _applied_costs(self, order, moves, cost_types):
         """What validated landed costs of ``order`` already put on each move, per cost type."""
         applied = defaultdict(float)
         lines = self.env["stock.valuation.adjustment.lines"].search([
@@ -178,7 +178,7 @@ class StockLandedCost(models.Model):
         return applied
 
     @api.model
-    def _qbo_sync(self, order, moves, cost_types, kind, actuals=None, bill_cost=None):
+    def _validate_to_targets(self, order, moves, cost_types, kind, actuals=None, bill_cost=None):
         """Create (or fill ``bill_cost``) and validate the landed cost bringing ``moves`` to their targets.
 
         :param kind: 'estimate' (at receipt) or 'true_up' (actual costs applied)
@@ -186,8 +186,8 @@ class StockLandedCost(models.Model):
         """
         order_of = {key: index for index, (key, _label) in enumerate(LANDED_COST_TYPES)}
         cost_types = sorted(cost_types, key=lambda t: order_of.get(t, len(order_of)))
-        targets = self._qbo_targets(order, moves, cost_types)
-        applied = self._qbo_applied(order, moves, cost_types)
+        targets = self._cost_targets(order, moves, cost_types)
+        applied = self._applied_costs(order, moves, cost_types)
         currency = order.company_id.currency_id
         differences = defaultdict(list)
         for (move, cost_type), target in targets.items():
@@ -277,7 +277,7 @@ class StockLandedCost(models.Model):
             cost_types = set(order.landed_cost_estimate_ids.mapped("cost_type")) | set(
                 order.landed_cost_actual_ids.filtered(lambda a: a.state == "applied").mapped("cost_type"))
             if cost_types:
-                costs |= self.sudo().with_company(order.company_id)._qbo_sync(
+                costs |= self.sudo().with_company(order.company_id)._validate_to_targets(
                     order, order_moves, cost_types, "estimate")
         return costs
 
@@ -287,7 +287,7 @@ class StockLandedCost(models.Model):
         costs = self.browse()
         for order, order_actuals in actuals.grouped("purchase_id").items():
             moves = self._qbo_receipt_moves(order.picking_ids.move_ids)
-            costs |= self.with_company(order.company_id)._qbo_sync(
+            costs |= self.with_company(order.company_id)._validate_to_targets(
                 order, moves, set(order_actuals.mapped("cost_type")), "true_up", order_actuals, bill_cost=bill_cost)
         return costs
 

@@ -16,28 +16,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..const import EXPLANATION_DRIVERS
-
-# The valued event of a layer, as stock.valuation.layer._qbo_event tells it, in SQL (landed cost
-# layers carry the receipt move, so they are told apart first; a dropship's out layer is the sale).
-LAYER_KIND = SQL("""CASE
-    WHEN l.stock_landed_cost_id IS NOT NULL THEN
-        CASE WHEN lc.is_estimate THEN 'landed_estimate' ELSE 'landed_true_up' END
-    WHEN l.stock_move_id IS NULL THEN 'revaluation'
-    WHEN src.usage = 'supplier' AND dst.usage = 'customer' THEN
-        CASE WHEN l.value < 0 THEN 'dropship' ELSE 'dropship_in' END
-    WHEN src.usage = 'supplier' THEN 'receipt'
-    WHEN dst.usage = 'supplier' THEN 'vendor_return'
-    WHEN src.usage = 'customer' THEN 'customer_return'
-    WHEN dst.usage = 'customer' THEN 'shipped'
-    WHEN m.scrap_id IS NOT NULL OR dst.scrap_location THEN 'scrap'
-    WHEN src.usage = 'inventory' OR dst.usage = 'inventory' THEN 'adjustment'
-    ELSE 'other' END""")
-
-# Layer kind -> driver of the inventory value (a receipt is split into quantity and price).
-INVENTORY_DRIVER = {"dropship_in": "dropship", "receipt": "received"}
-SALE_KINDS = ("shipped", "dropship", "customer_return")
-
+from ..const import EXPLANATION_DRIVERS, SALE_EVENTS, event_driver
 
 def period_bounds(date_from, date_to):
     """[start, end) datetimes (UTC, as stored) of the days ``date_from`` to ``date_to`` included."""
@@ -97,13 +76,16 @@ class StockValueExplanation(models.AbstractModel):
 
     @api.model
     def _layer_rows(self, company, scope, scope_id, start=None, end=None):
-        """Layers of ``company`` in the scope created in [start, end), summed per kind, product and channel.
+        """Layers of ``company`` in the scope created in [start, end), summed per accounting event, product and
+        channel (a landed cost's layers also per estimate or true-up).
 
-        :returns: list of dicts kind, product_id, channel_id, quantity, value, revenue, layer_ids, landed_cost_ids
+        :returns: list of dicts event, is_estimate, product_id, channel_id, quantity, value, revenue, layer_ids,
+            landed_cost_ids
         """
         revenue = SQL("-l.quantity * COALESCE(sol.price_reduce_taxexcl, 0) / COALESCE(NULLIF(so.currency_rate, 0), 1)")
         query = SQL("""
-            SELECT %(kind)s AS kind, l.product_id, so.team_id AS channel_id,
+            SELECT l.accounting_event AS event, COALESCE(lc.is_estimate, FALSE) AS is_estimate,
+                   l.product_id, so.team_id AS channel_id,
                    SUM(l.quantity) AS quantity, SUM(l.value) AS value, SUM(%(revenue)s) AS revenue,
                    array_agg(l.id ORDER BY l.id) AS layer_ids,
                    array_remove(array_agg(DISTINCT l.stock_landed_cost_id), NULL) AS landed_cost_ids
@@ -118,7 +100,7 @@ class StockValueExplanation(models.AbstractModel):
              WHERE l.company_id = %(company)s AND %(scope)s
                AND (%(start)s::timestamp IS NULL OR l.create_date >= %(start)s)
                AND (%(end)s::timestamp IS NULL OR l.create_date < %(end)s)
-          GROUP BY 1, 2, 3""", kind=LAYER_KIND, revenue=revenue, company=company.id,
+          GROUP BY 1, 2, 3, 4""", revenue=revenue, company=company.id,
                     scope=self._scope_condition(scope, scope_id), start=start, end=end)
         self.env.cr.execute(query)
         return self.env.cr.dictfetchall()
@@ -142,8 +124,7 @@ class StockValueExplanation(models.AbstractModel):
         elif scope == "warehouse" and scope_id:
             condition = SQL("dst.warehouse_id = %s", scope_id)
         self.env.cr.execute(SQL("""
-            SELECT CASE WHEN c.is_estimate THEN 'landed_estimate' ELSE 'landed_true_up' END AS kind,
-                   a.product_id, COALESCE(a.cost_type, 'other') AS cost_type, SUM(a.qbo_sold_amount) AS amount,
+            SELECT c.is_estimate, a.product_id, COALESCE(a.cost_type, 'other') AS cost_type, SUM(a.qbo_sold_amount) AS amount,
                    array_agg(a.id ORDER BY a.id) AS adjustment_line_ids,
                    array_agg(DISTINCT c.id) AS landed_cost_ids
               FROM stock_valuation_adjustment_lines a
@@ -154,7 +135,10 @@ class StockValueExplanation(models.AbstractModel):
              WHERE c.state = 'done' AND c.company_id = %s AND c.date >= %s AND c.date <= %s
                AND a.qbo_sold_amount != 0 AND %s
           GROUP BY 1, 2, 3""", company.id, date_from, date_to, condition))
-        return self.env.cr.dictfetchall()
+        rows = self.env.cr.dictfetchall()
+        for row in rows:
+            row["kind"] = event_driver("landed_cost", row.pop("is_estimate"))
+        return rows
 
     @api.model
     def _reference_prices(self, company, scope, scope_id, start, end):
@@ -172,8 +156,7 @@ class StockValueExplanation(models.AbstractModel):
                   JOIN stock_location dst ON dst.id = m.location_dest_id
              LEFT JOIN sale_order_line sol ON sol.id = m.sale_line_id
              LEFT JOIN sale_order so ON so.id = sol.order_id
-                 WHERE l.company_id = %s AND l.stock_landed_cost_id IS NULL AND l.quantity > 0
-                   AND src.usage = 'supplier' AND dst.usage != 'customer' AND %s AND %s
+                 WHERE l.company_id = %s AND l.accounting_event = 'receipt' AND l.quantity > 0 AND %s AND %s
               ORDER BY l.product_id, l.create_date %s, l.id %s""",
                 company.id, window, self._scope_condition(scope, scope_id), order, order))
             for product_id, unit_cost in self.env.cr.fetchall():
@@ -260,8 +243,8 @@ class StockValueExplanation(models.AbstractModel):
         prices = self._reference_prices(company, scope, scope_id, start, end)
         drivers = self._new_drivers()
         for row in rows:
-            driver = INVENTORY_DRIVER.get(row["kind"], row["kind"])
-            if row["kind"] == "receipt":
+            driver = event_driver(row["event"], row["is_estimate"])
+            if row["event"] == "receipt":
                 price = prices.get(row["product_id"], 0.0)
                 at_reference = row["quantity"] * price
                 self._add(drivers["received"], at_reference, row["quantity"], row["layer_ids"])
@@ -332,14 +315,14 @@ class StockValueExplanation(models.AbstractModel):
                                      "adjustment_line_ids": set(),
                                      "landed_cost_ids": set()})
         for row in self._layer_rows(company, scope, scope_id, start=start, end=end):
-            if row["kind"] not in SALE_KINDS:
+            if row["event"] not in SALE_EVENTS:
                 continue
             item = items[(row["product_id"], row["channel_id"])]
             item["qty"] -= row["quantity"]
             item["revenue"] += row["revenue"] or 0.0
             item["cost"] -= row["value"]
             item["layer_ids"].update(row["layer_ids"])
-            if row["kind"] == "customer_return":
+            if row["event"] == "customer_return":
                 item["returned_cost"] -= row["value"]
                 item["returned_layer_ids"].update(row["layer_ids"])
             else:
