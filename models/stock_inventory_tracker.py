@@ -1,9 +1,12 @@
 """Turns what Odoo already knows about a stock move into inventory states and ledger events.
 
+The state is a stored compute of the move (true whenever read, see ``_compute_states``); the events
+are recorded once per transaction:
+
 Stock operations only mark the moves they touch (``_mark_dirty``). Right before the
 transaction commits (``cr.precommit``), every marked move is classified once, in one
 batch: what quantities it holds in which state (its *claim*), compared with the claim
-recorded last time. The difference becomes events, appended with one INSERT. So a
+recorded last time. The difference becomes events, appended in one create. So a
 validation of 50 moves costs a handful of queries, a rolled-back operation leaves no
 event, and a committed one always has its events.
 """
@@ -184,6 +187,29 @@ class StockInventoryTracker(models.AbstractModel):
         return claim
 
     @api.model
+    def _compute_states(self, moves):
+        """Set ``inventory_state`` of ``moves`` from Odoo's facts as they are now (stock.move's compute).
+
+        Warehouse positions are read afresh for each batch: unlike the ledger, which records once
+        right before commit, the state is computed as the transaction goes and must follow it.
+        A move the chain cannot classify keeps the state of what it last held.
+        """
+        positions = {}
+        for move in moves:
+            company = move.company_id
+            if company not in positions:
+                positions[company] = self._read_warehouse_positions(company)
+            old = {(state, lot): qty for state, lot, qty in (move.inventory_claim or [])}
+            try:
+                state = self._display_state(move, self._claim(move, old, positions[company]), positions[company])
+            except Unclassified:
+                try:
+                    state = self._display_state(move, old, positions[company])
+                except Unclassified:
+                    state = False
+            move.inventory_state = state or False
+
+    @api.model
     def _display_state(self, move, claim, positions):
         if move.state == "cancel":
             return "cancelled"
@@ -328,7 +354,6 @@ class StockInventoryTracker(models.AbstractModel):
             old = {(state, lot): qty for state, lot, qty in (move.inventory_claim or [])}
             try:
                 new = self._claim(move, old, positions)
-                display = self._display_state(move, new, positions)
             except Unclassified as error:
                 vals_list.append(self._event_vals(
                     move, move.inventory_state, move.inventory_state, False, move.product_qty,
@@ -347,27 +372,28 @@ class StockInventoryTracker(models.AbstractModel):
                         vals_list.append(self._event_vals(
                             move, hop_from, hop_to, lot, qty, costs[move.id], user_id, now, reason))
             claim = sorted([state, lot, qty] for (state, lot), qty in new.items() if qty)
-            if claim != sorted(move.inventory_claim or []) or display != move.inventory_state:
-                updates.append((move.id, display or None, json.dumps(claim)))
-        self._write_states(moves, updates)
+            if claim != sorted(move.inventory_claim or []):
+                updates.append((move.id, json.dumps(claim)))
+        self._write_claims(moves, updates)
         self.env["stock.inventory.event"]._record(vals_list)
         self.env["qbo.posting"]._enqueue_hold_changes(moves, vals_list)
 
     @api.model
-    def _write_states(self, moves, updates):
-        """One UPDATE for every move whose state or claim changed.
+    def _write_claims(self, moves, updates):
+        """One UPDATE for every move whose claim changed.
 
-        Both fields are the tracker's own bookkeeping (nothing depends on them), so the
-        ORM's per-record write and its recomputation triggers are not needed here.
+        The claim is the tracker's own bookkeeping, what the ledger last recorded (nothing
+        depends on it), so the ORM's per-record write and its recomputation triggers are not
+        needed here; the state itself is the ORM's stored compute on the move.
         """
         if not updates:
             return
-        moves.flush_recordset(["inventory_state", "inventory_claim"])
+        moves.flush_recordset(["inventory_claim"])
         self.env.cr.execute(SQL(
-            """UPDATE stock_move AS m SET inventory_state = v.state, inventory_claim = v.claim::jsonb
-                 FROM (VALUES %s) AS v(id, state, claim) WHERE m.id = v.id""",
-            SQL(", ").join(SQL("(%s, %s, %s)", *row) for row in updates)))
-        moves.invalidate_recordset(["inventory_state", "inventory_claim"])
+            """UPDATE stock_move AS m SET inventory_claim = v.claim::jsonb
+                 FROM (VALUES %s) AS v(id, claim) WHERE m.id = v.id""",
+            SQL(", ").join(SQL("(%s, %s)", *row) for row in updates)))
+        moves.invalidate_recordset(["inventory_claim"])
 
 
     @api.model

@@ -10,7 +10,7 @@ class StockMove(models.Model):
     _inherit = "stock.move"
 
     inventory_state = fields.Selection(
-        INVENTORY_STATES, readonly=True, copy=False, index=True,
+        INVENTORY_STATES, compute="_compute_inventory_state", store=True, readonly=True, copy=False, index=True,
         help="Where the goods of this move stand in the chain ordered → … → shipped. Derived from Odoo's own "
         "facts (locations, reservation, picked, packages, done) each time the move changes; never typed.")
     inventory_claim = fields.Json(
@@ -19,6 +19,14 @@ class StockMove(models.Model):
     inventory_reason = fields.Char(
         "Reason", help="Why a person made this move (return, scrap, count adjustment); kept in the ledger.")
     inventory_event_ids = fields.One2many("stock.inventory.event", "move_id", "Inventory Events")
+
+    # The ORM recomputes the state whenever one of these facts changes, so it is true whenever read
+    # (and automated actions on it fire); the ledger's events are still written once, before commit.
+    @api.depends("state", "location_id", "location_dest_id", "product_uom_qty", "product_uom",
+                 "picking_id.vendor_shipped_date", "move_line_ids.quantity", "move_line_ids.picked",
+                 "move_line_ids.lot_id", "move_line_ids.result_package_id")
+    def _compute_inventory_state(self):
+        self.env["stock.inventory.tracker"]._compute_states(self)
 
     @api.model_create_multi
     def create(self, vals_list):

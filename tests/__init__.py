@@ -19,6 +19,7 @@ from . import test_decision_log
 from . import test_posting_bad_input
 from . import test_value_explanation
 from . import test_margin_bridge
+from . import test_state_when_read
 from . import test_layer_event
 from . import test_screens_margin_bridge
 from . import test_screens_atp
