@@ -27,6 +27,7 @@ MAX_PAUSE = 120.0
 # Our own bursts must never be the cause of a 429, even when QuickBooks' windows do not start where ours
 # do (network delay, clock skew): keep a share of each count free and make each window a little longer.
 SAFETY_MARGIN = 0.05  # of the per-minute counts: 475 requests and 38 batch calls a minute
+BUSY_SHARE = 0.8  # a window is taken as the one exceeded when our own requests fill this share of it
 WINDOW_SKEW = 0.25  # seconds added to each window: 10 requests per 1.25 s (8/s), the minute 60.25 s
 
 
@@ -141,9 +142,10 @@ class RateLimiter:
         """Seconds to wait after a 429 that came without Retry-After: as long as the exceeded window needs.
 
         QuickBooks does not say which window was exceeded. When our own requests fill most of the
-        minute window (or the batch one), it is that one: wait until its oldest request leaves it.
-        Otherwise it is the per-second window: about one second. A 429 again within the minute
-        (someone else sharing the company's quota) doubles the wait, up to the rest of the minute.
+        last second, it is the per-second window: about one second. Else, when they fill most of
+        the minute window (or the batch one), it is that one: wait until its oldest request
+        leaves it. Else (someone else sharing the company's quota) a 429 again within the minute
+        doubles the wait, from about a second up to the rest of the minute.
         """
         with self._cond:
             state = self._state(realm_id)
@@ -151,9 +153,11 @@ class RateLimiter:
             self._trim_all(state, now)
             streak = state.throttles + 1 if now - state.last_throttle < self._minute_window else 1
             state.throttles, state.last_throttle = streak, now
+            if len(state.second) >= self._caps["second"] * BUSY_SHARE:
+                return self._second_window  # we were busy this second: its window it is
             wait = self._second_window * 2 ** (streak - 1)
-            for times, limit in ((state.minute, self.per_minute), (state.batches, self.batch_per_minute)):
-                if times and len(times) >= limit * (1 - self.margin) * 0.8:
+            for times, limit in ((state.minute, self._caps["minute"]), (state.batches, self._caps["batch"])):
+                if times and len(times) >= limit * BUSY_SHARE:
                     wait = max(wait, times[0] + self._minute_window - now)
             return min(max(wait, self._second_window), self._minute_window)
 

@@ -242,9 +242,16 @@ def test_a_429_again_within_the_minute_waits_twice_as_long_up_to_the_rest_of_the
     assert limiter.throttle_wait("realm-1") == window  # a minute later the count starts again
 
 
+def test_a_429_while_busy_this_second_waits_for_the_second_window_only(clock):
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    start_times(limiter, clock, 400)  # the minute nearly full, and the last second full too
+    assert limiter.throttle_wait("realm-1") == 1.0 + limiter.skew
+
+
 def test_a_429_with_the_minute_window_nearly_full_waits_for_its_oldest_request(clock):
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
     starts = start_times(limiter, clock, 400)
+    clock.sleep(2)  # nothing sent in the last second: the per-second window cannot be the one
     wait = limiter.throttle_wait("realm-1")
     assert wait == pytest.approx(starts[0] + 60.0 + limiter.skew - clock())
     assert 1.0 + limiter.skew < wait < 60.0
