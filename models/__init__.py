@@ -11,6 +11,7 @@ from . import stock_lot
 from . import stock_valuation_layer
 from . import qbo_posting
 from . import qbo_posting_line
+from . import qbo_posting_line_display
 from . import qbo_posting_attempt
 from . import qbo_posting_queue
 from . import qbo_posting_cron

@@ -1,5 +1,5 @@
 """Account role → QuickBooks account, per company, optionally per warehouse, product category, channel, cost type."""
-from odoo import _, _lt, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..const import ACCOUNT_ROLES, LANDED_COST_TYPES
@@ -8,13 +8,14 @@ from ..qbo_engine.schemas import Ref
 
 INVENTORY_ROLES = ("inventory", "inventory_in_transit", "inventory_quality_hold")
 LIABILITY_ROLES = ("grni", "accrued_landed_cost")
-# What each role's QuickBooks account must be: (field of qbo.account, allowed values, what to tell the user).
-ROLE_ACCOUNT_CHECKS = {
-    **{role: ("account_type", ("Other Current Asset",), _lt("an Other Current Asset account")) for role in INVENTORY_ROLES},
-    **{role: ("classification", ("Liability",), _lt("a liability account")) for role in LIABILITY_ROLES},
-    "cogs": ("account_type", ("Cost of Goods Sold",), _lt("a Cost of Goods Sold account")),
-    **{role: ("classification", ("Expense",), _lt("an expense or cost of goods sold account"))
-       for role in ("landed_cost_variance", "shrinkage", "inventory_adjustment", "revaluation")},
+COST_ROLES = ("landed_cost_variance", "shrinkage", "inventory_adjustment", "revaluation")
+# The QuickBooks AccountTypes (as the API and qbo.account.account_type spell them) each role may post to.
+# Accounts Payable is no liability for a journal entry line: QuickBooks wants a vendor on each such line.
+ROLE_ACCOUNT_TYPES = {
+    **{role: ("Other Current Asset",) for role in INVENTORY_ROLES},
+    **{role: ("Other Current Liability", "Long Term Liability", "Credit Card") for role in LIABILITY_ROLES},
+    "cogs": ("Cost of Goods Sold",),
+    **{role: ("Cost of Goods Sold", "Expense", "Other Expense") for role in COST_ROLES},
 }
 SCOPE_FIELDS = ("warehouse_id", "categ_id", "team_id", "cost_type")
 
@@ -37,25 +38,38 @@ class QboAccountMapping(models.Model):
                                  ondelete="restrict")
     active = fields.Boolean(default=True)
     type_warning = fields.Char(compute="_compute_type_warning", store=True,
-                               help="The account's QuickBooks type does not suit the role (not blocking).")
+                               help="Since the line was saved, its account was deactivated in QuickBooks or changed type there.")
 
-    @api.depends("role", "account_id.account_type", "account_id.classification", "account_id.active")
+    @api.depends("role", "account_id.account_type", "account_id.active")
     def _compute_type_warning(self):
-        roles = dict(self._fields["role"]._description_selection(self.env))
+        """What changed in QuickBooks after the line was saved (a line is never saved wrong: see the check)."""
         for mapping in self:
-            account = mapping.account_id
-            check = ROLE_ACCOUNT_CHECKS.get(mapping.role)
-            if not account:
-                mapping.type_warning = False
-            elif not account.active:
-                mapping.type_warning = _("%(account)s is inactive or deleted in QuickBooks: choose another account "
-                                         "or reactivate it there.", account=account.display_name)
-            elif check and account[check[0]] not in check[1]:
-                mapping.type_warning = _(
-                    "%(role)s should be %(expected)s; %(account)s is %(actual)s.", role=roles.get(mapping.role),
-                    expected=str(check[2]), account=account.name, actual=account.account_type or _("of unknown type"))
-            else:
-                mapping.type_warning = False
+            mapping.type_warning = mapping._qbo_account_problem()
+
+    def _qbo_account_problem(self):
+        """Why this line's account cannot take the role, or False."""
+        self.ensure_one()
+        account = self.account_id
+        expected = ROLE_ACCOUNT_TYPES.get(self.role)
+        if not account or not self.role:
+            return False
+        role = dict(self._fields["role"]._description_selection(self.env)).get(self.role)
+        if not account.active:
+            return _("%(role)s: %(account)s is inactive or deleted in QuickBooks: choose another account or "
+                     "reactivate it there.", role=role, account=account.fully_qualified_name or account.name)
+        if expected and account.account_type not in expected:
+            return _("%(role)s takes an account of type %(expected)s; %(account)s is %(actual)s. Choose a fitting "
+                     "account (or fetch the chart of accounts again if its type changed in QuickBooks).",
+                     role=role, expected=_(" or ").join(expected), account=account.fully_qualified_name or account.name,
+                     actual=_("of type %s", account.account_type) if account.account_type else _("of unknown type"))
+        return False
+
+    @api.constrains("role", "account_id")
+    def _check_account_fits_role(self):
+        for mapping in self:
+            problem = mapping._qbo_account_problem()
+            if problem:
+                raise ValidationError(problem)
 
     @api.depends("role", "cost_type", "warehouse_id", "categ_id", "team_id")
     def _compute_display_name(self):

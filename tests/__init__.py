@@ -23,6 +23,7 @@ from . import test_state_when_read
 from . import test_layer_event
 from . import test_screens_margin_bridge
 from . import test_screens_atp
+from . import test_screens_posting_lines
 from . import test_available_to_promise
 from . import test_finance_reports
 from . import test_finance_reports_demo

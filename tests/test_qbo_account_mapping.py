@@ -19,6 +19,11 @@ class TestQboAccountMapping(QboEmulatorCommon):
         cls.in_transit = cls.qbo_accounts["Inventory in Transit"]
         cls.hold = cls.qbo_accounts["Inventory – Quality Hold"]
         cls.cogs = cls.qbo_accounts["Cost of Goods Sold"]
+        # two more inventory accounts, only in the cache: resolution never reaches QuickBooks
+        cls.inventory_store, cls.inventory_outlet = cls.env["qbo.account"].sudo().create([
+            {"connection_id": cls.qbo_connection.id, "qbo_id": qbo_id, "name": name,
+             "account_type": "Other Current Asset", "account_sub_type": "Inventory", "classification": "Asset"}
+            for qbo_id, name in (("9001", "Inventory – Store"), ("9002", "Inventory – Outlet"))])
 
     def _map(self, role, account, **scope):
         return self.env["qbo.account.mapping"].create(dict(
@@ -41,14 +46,14 @@ class TestQboAccountMapping(QboEmulatorCommon):
     def test_most_specific_wins(self):
         self._map("inventory", self.in_transit, warehouse_id=self.warehouse_east.id)
         self._map("inventory", self.hold, categ_id=self.categ_parent.id)
-        self._map("inventory", self.cogs, team_id=self.qbo_channel.id)
+        self._map("inventory", self.inventory_store, team_id=self.qbo_channel.id)
         # company-wide
         self.assertEqual(self._resolve("inventory"), self.inventory.qbo_id)
         self.assertEqual(self._resolve("inventory", warehouse=self.qbo_warehouse), self.inventory.qbo_id)
         # one scope each
         self.assertEqual(self._resolve("inventory", warehouse=self.warehouse_east), self.in_transit.qbo_id)
         self.assertEqual(self._resolve("inventory", category=self.categ_parent), self.hold.qbo_id)
-        self.assertEqual(self._resolve("inventory", channel=self.qbo_channel), self.cogs.qbo_id)
+        self.assertEqual(self._resolve("inventory", channel=self.qbo_channel), self.inventory_store.qbo_id)
         # warehouse beats category beats channel
         self.assertEqual(self._resolve("inventory", warehouse=self.warehouse_east, category=self.categ_parent,
                                        channel=self.qbo_channel), self.in_transit.qbo_id)
@@ -57,16 +62,17 @@ class TestQboAccountMapping(QboEmulatorCommon):
         # a category line covers its subcategories
         self.assertEqual(self._resolve("inventory", category=self.categ_child), self.hold.qbo_id)
         # two scopes beat one
-        self._map("inventory", self.qbo_accounts["Shrinkage"], categ_id=self.categ_child.id,
+        self._map("inventory", self.inventory_outlet, categ_id=self.categ_child.id,
                   team_id=self.qbo_channel.id)
         self.assertEqual(self._resolve("inventory", warehouse=self.warehouse_east, category=self.categ_child,
-                                       channel=self.qbo_channel), self.qbo_accounts["Shrinkage"].qbo_id)
+                                       channel=self.qbo_channel), self.inventory_outlet.qbo_id)
 
     def test_own_subcategory_line_beats_parent(self):
-        self._map("cogs", self.hold, categ_id=self.categ_parent.id)
-        self._map("cogs", self.in_transit, categ_id=self.categ_child.id)
-        self.assertEqual(self._resolve("cogs", category=self.categ_child), self.in_transit.qbo_id)
-        self.assertEqual(self._resolve("cogs", category=self.categ_parent), self.hold.qbo_id)
+        shrinkage, adjustment = self.qbo_accounts["Shrinkage"], self.qbo_accounts["Inventory Adjustment"]
+        self._map("cogs", shrinkage, categ_id=self.categ_parent.id)
+        self._map("cogs", adjustment, categ_id=self.categ_child.id)
+        self.assertEqual(self._resolve("cogs", category=self.categ_child), adjustment.qbo_id)
+        self.assertEqual(self._resolve("cogs", category=self.categ_parent), shrinkage.qbo_id)
 
     def test_archived_line_is_not_used(self):
         line = self._map("inventory", self.in_transit, warehouse_id=self.warehouse_east.id)
@@ -83,18 +89,42 @@ class TestQboAccountMapping(QboEmulatorCommon):
         with self.assertRaises(ValidationError):
             self._map("inventory", self.hold, cost_type="freight")
 
-    def test_account_type_warning(self):
-        line = self._map("inventory", self.cogs, warehouse_id=self.warehouse_east.id)
-        self.assertIn("Other Current Asset", line.type_warning)
-        line.account_id = self.in_transit
+    def test_account_type_is_checked(self):
+        """An account that does not fit the role is refused, naming the role, the account and the types it takes
+        (it used to be saved with a warning, and used)."""
+        cases = [
+            ("inventory", self.qbo_accounts["Sales of Product Income"],
+             "Inventory takes an account of type Other Current Asset; Sales of Product Income is of type Income."),
+            ("grni", self.inventory, "Inventory Received Not Billed (GRNI) takes an account of type Other Current "
+             "Liability or Long Term Liability or Credit Card; Inventory Asset is of type Other Current Asset."),
+            ("cogs", self.qbo_accounts["Inventory Received Not Billed"], "Cost of Goods Sold takes an account of "
+             "type Cost of Goods Sold; Inventory Received Not Billed is of type Other Current Liability."),
+            ("shrinkage", self.hold, "Shrinkage takes an account of type Cost of Goods Sold or Expense or Other "
+             "Expense; Inventory – Quality Hold is of type Other Current Asset."),
+        ]
+        for role, account, message in cases:
+            with self.subTest(role=role), self.assertRaises(ValidationError) as refused:
+                self._map(role, account, warehouse_id=self.warehouse_east.id)
+            self.assertIn(message, str(refused.exception))
+        line = self._map("inventory", self.in_transit, warehouse_id=self.warehouse_east.id)
+        with self.assertRaises(ValidationError):
+            line.account_id = self.cogs
+        self.assertEqual(line.account_id, self.in_transit, "the refused change is not kept")
         self.assertFalse(line.type_warning)
-        grni = self._map("grni", self.inventory, warehouse_id=self.warehouse_east.id)
-        self.assertIn("liability", grni.type_warning)
-        cogs = self._map("cogs", self.qbo_accounts["Inventory Received Not Billed"],
-                         warehouse_id=self.warehouse_east.id)
-        self.assertIn("Cost of Goods Sold", cogs.type_warning)
-        self.assertEqual(self._resolve("cogs", warehouse=self.warehouse_east),
-                         self.qbo_accounts["Inventory Received Not Billed"].qbo_id, "a warning never blocks")
+        self.assertEqual(self._resolve("inventory", warehouse=self.warehouse_east), self.in_transit.qbo_id)
+        self.assertFalse(self.env["qbo.account.mapping"].search([("account_id", "=", self.qbo_accounts[
+            "Sales of Product Income"].id)]), "nothing refused was saved")
+
+    def test_inactive_account_is_refused(self):
+        self.inventory_store.sudo().active = False
+        with self.assertRaises(ValidationError) as refused:
+            self._map("inventory", self.inventory_store, warehouse_id=self.warehouse_east.id)
+        self.assertIn("Inventory: Inventory – Store is inactive or deleted in QuickBooks: choose another account "
+                      "or reactivate it there.", str(refused.exception))
+        # deactivated after it was mapped: the line stays and says so
+        line = self._map("inventory", self.inventory_outlet, warehouse_id=self.warehouse_east.id)
+        self.inventory_outlet.sudo().active = False
+        self.assertIn("inactive or deleted in QuickBooks", line.type_warning)
 
     def test_dimensions(self):
         _mapping, dimensions = self.env["qbo.account.mapping"]._qbo_engine_mapping(self.qbo_company)
