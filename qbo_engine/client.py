@@ -4,9 +4,12 @@ Built on python-quickbooks (URL layout, ``minorversion``/``requestid``
 parameters, Decimal JSON parsing, the Account/Class/Department/Item/
 Preferences/CompanyInfo objects) with its single HTTP call,
 ``QuickBooks.process_request``, routed through :meth:`QboClient._send`, which
-adds what the library lacks: a timeout on every request, the rate limiter, one
-refresh-and-retry on 401 with the rotated tokens persisted first, and
-classification of every failure (HTTP status kept, XML bodies read).
+adds what the library lacks: a timeout on every request, the rate limiter (a
+slot always has a timeout), one refresh-and-retry on 401 with the rotated tokens
+persisted first (one refresh at a time across processes with a ``token_guard``),
+reads sent again after transient failures within a bound, and classification of
+every failure (HTTP status kept, XML bodies read, failed reads naming what they
+read). Sends of entries are never repeated here: the poster looks them up first.
 
 No global client, no global tokens: each :class:`QboClient` owns its
 python-quickbooks instance, built without ``auth_client`` so that its
