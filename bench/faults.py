@@ -40,6 +40,14 @@ postings need only ~340 successful batch calls; with the default rates the campa
 than 1,000 faults (counted by the emulator: per call, plus per batch item). Postings hit by a fault
 (attempts logged as not posted) are printed too.
 
+Then a race (``--race-postings``, 0 to skip): more postings drained by two workers at once, one of
+them with its clock 11 minutes ahead, so every lease the other holds looks run out to it (the lease
+expiring while a send is in flight); both start with an access token QuickBooks just expired (a
+concurrent token refresh), into a run of 429 answers (a throttle that outlasts a poster's waits) and
+slow answers past the timeout. Printed: token refresh calls of the race (goal 1), and, over the
+whole campaign, reconnects by hand (goal 0): how often a worker found the connection "Reconnect
+Needed" and had to sign in again as a person would.
+
 Not a test: it prints a table. Needs Odoo 18 importable (or ODOO_PATH) and PostgreSQL server binaries.
 """
 import argparse
@@ -49,6 +57,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -69,6 +78,10 @@ CLIENT_TIMEOUT = 2  # seconds: the connection's timeout; the emulator's "slow" a
 SLOW_SECONDS = 2.5
 BLOCKED_REASONS_SHOWN = 8
 CHUNK = 500  # stock moves validated per transaction while creating the postings
+RACE_POSTINGS = 300
+RACE_CLOCK_AHEAD = 660  # seconds: past the 10-minute lease, so the racing worker sees every lease run out
+RACE_THROTTLE_CALLS = 30  # 429 answers in a row at the start of the race
+RACE_FAULTS = ("500=0.05", "slow=0.08", "drop=0.05")
 
 
 # ----------------------------------------------------------------------------------------------- worker side
@@ -118,6 +131,7 @@ def reconnect(env, connection):
 
     QboEmulatorMixin._qbo_connect(connection)  # consent page, code, tokens; then the connection check
     env.cr.commit()
+    print(json.dumps({"reconnect_by_hand": True}), flush=True)
     if connection.state != "connected":
         return 0  # the connection check itself drew a fault: again before the next run
     env["qbo.posting"]._qbo_requeue_blocked(env.company, ["reauth"])
@@ -156,6 +170,51 @@ def campaign_drain_worker(db, port, paths, time_scale, max_seconds):
                 "states": states(env)}
 
 
+def race_setup_worker(db, port, paths, postings, chunk):
+    """``postings`` more valued stock moves (receipts), committed ``chunk`` at a time."""
+    with registry_cursor(db, port, paths) as env:
+        warehouse, products, _vendor, _customer = bench_fixtures(env, 5)
+        suppliers = env.ref("stock.stock_location_suppliers")
+        for start in range(0, postings, chunk):
+            validate_moves(env, [move_vals(products[number % len(products)], suppliers, warehouse.lot_stock_id, 1)
+                                 for number in range(start, min(start + chunk, postings))])
+            env.cr.commit()
+        return {"postings": env["qbo.posting"].search_count([("state", "=", "to_post")])}
+
+
+def race_drain_worker(db, port, paths, time_scale, max_seconds, clock_ahead):
+    """Cron runs beside another worker; with ``clock_ahead`` this worker's Odoo clock runs that far ahead.
+
+    Only failed rows are made due (their back-off), never a lease: the other worker may hold it.
+    """
+    if clock_ahead:
+        from odoo import fields  # noqa: PLC0415 - workers only
+        now = fields.Datetime.now
+        fields.Datetime.now = staticmethod(lambda *args, **kwargs: now() + timedelta(seconds=clock_ahead))
+    with registry_cursor(db, port, paths) as env:
+        use_scaled_limiter(env, time_scale)
+        posting = env["qbo.posting"]
+        connection = env.company.sudo().qbo_connection_id
+        started = time.perf_counter()
+        runs = reconnects = 0
+        while time.perf_counter() - started < max_seconds:
+            if connection.state != "connected":
+                reconnects += reconnect(env, connection)
+            env.cr.execute("""UPDATE qbo_posting SET next_try = NULL WHERE id IN (
+                                  SELECT id FROM qbo_posting WHERE state = 'failed' AND next_try IS NOT NULL
+                                  FOR UPDATE SKIP LOCKED)""")
+            env.cr.commit()
+            runs += 1
+            posting._cron_drain()
+            env.cr.commit()
+            env.invalidate_all()
+            left = posting.search_count(["|", ("state", "in", ("to_post", "failed")),
+                                         "&", ("state", "=", "blocked"), ("error_kind", "=", "reauth")])
+            if not left:
+                break
+        return {"runs": runs, "reconnects": reconnects, "elapsed": time.perf_counter() - started}
+
+
 def attempts_worker(db, port, paths):
     with registry_cursor(db, port, paths) as env:
         rows = env["qbo.posting.attempt"]._read_group([], ["outcome", "error_kind"], ["__count"])
@@ -163,7 +222,8 @@ def attempts_worker(db, port, paths):
         return {"attempts": [[outcome, kind or "", count] for outcome, kind, count in rows], "adopted": adopted}
 
 
-WORKERS.update(campaign_setup=campaign_setup_worker, campaign_drain=campaign_drain_worker, attempts=attempts_worker)
+WORKERS.update(campaign_setup=campaign_setup_worker, campaign_drain=campaign_drain_worker, attempts=attempts_worker,
+               race_setup=race_setup_worker, race_drain=race_drain_worker)
 
 
 # ----------------------------------------------------------------------------------------------- driver side
@@ -186,9 +246,44 @@ def crash_run(bench, rng, max_seconds):
             process.send_signal(signal.SIGKILL)
         for line in process.stdout:
             runs += '"run"' in line
+            bench.reconnects_by_hand += '"reconnect_by_hand"' in line
         return killed, runs
     finally:
         process.wait()
+
+
+def race(bench, args):
+    """Two drain workers at once over ``--race-postings`` new postings (see the module docstring)."""
+    emulator = bench.emulator
+    setup = bench.run("race_setup", postings=args.race_postings, chunk=args.chunk)
+    realm_id = bench.realm_id
+    emulator.admin("POST", f"/_emulator/companies/{realm_id}/expire-tokens", {"access": True})
+    emulator.admin("POST", "/_emulator/faults", {
+        "script": ["429"] * RACE_THROTTLE_CALLS, "seed": args.seed, "slow_seconds": SLOW_SECONDS,
+        "probabilities": dict(fault.split("=", 1) for fault in RACE_FAULTS)})
+    before = emulator.counters()
+    processes = []
+    for ahead in (0, RACE_CLOCK_AHEAD):
+        cmd, env = worker_command(bench.script, bench.source, bench.spec(
+            "race_drain", time_scale=args.time_scale, max_seconds=args.max_seconds, clock_ahead=ahead))
+        processes.append(subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = []
+    for process in processes:
+        output, errors = process.communicate()
+        if process.returncode:
+            sys.stderr.write(errors[-3000:])
+        bench.reconnects_by_hand += output.count('"reconnect_by_hand"')
+        lines = [line for line in output.splitlines() if line.startswith("{") and '"runs"' in line]
+        results.append(json.loads(lines[-1]) if lines else {"runs": 0, "reconnects": 0, "elapsed": 0})
+    after = emulator.counters()
+    emulator.admin("POST", "/_emulator/faults/clear")
+    return {
+        "postings": setup["postings"],
+        "token_requests": after.get("token_requests", 0) - before.get("token_requests", 0),
+        "http_429": after["http_429"] - before["http_429"],
+        "runs": [result["runs"] for result in results],
+        "elapsed": max(result["elapsed"] for result in results),
+    }
 
 
 def main():
@@ -205,6 +300,8 @@ def main():
     parser.add_argument("--seed", type=int, default=7, help="seed of the emulator's faults and of the kill times (7)")
     parser.add_argument("--crashes", type=int, default=3, help="drain workers killed with SIGKILL mid-run (3)")
     parser.add_argument("--max-seconds", type=float, default=3600, help="give up a drain after this (3600)")
+    parser.add_argument("--race-postings", type=int, default=RACE_POSTINGS,
+                        help=f"postings of the two-worker race after the campaign, 0 to skip ({RACE_POSTINGS})")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -219,6 +316,8 @@ def main():
                           chunk=args.chunk, timeout=CLIENT_TIMEOUT)
         print(f"  {setup['postings']:,} postings to post, {setup['valued_moves']:,} valuation layers, "
               f"setup {setup['seconds']:.0f} s", flush=True)
+        bench.realm_id = setup["realm_id"]
+        bench.reconnects_by_hand = 0
         emulator = bench.emulator
         before = emulator.counters()
         emulator.admin("POST", "/_emulator/faults", {
@@ -234,9 +333,17 @@ def main():
             print(f"  worker {number + 1}: {'killed with SIGKILL' if killed else 'finished before the kill'} "
                   f"after {runs} cron run(s)", flush=True)
         final = bench.run("campaign_drain", time_scale=args.time_scale, max_seconds=args.max_seconds)
+        bench.reconnects_by_hand += final["reconnects"]
         elapsed = time.perf_counter() - started
         after = emulator.counters()
         emulator.admin("POST", "/_emulator/faults/clear")
+        raced = None
+        if args.race_postings:
+            print(f"race: {args.race_postings} postings, two workers (one {RACE_CLOCK_AHEAD} s ahead), token expired, "
+                  f"{RACE_THROTTLE_CALLS} answers 429 in a row, {' '.join(RACE_FAULTS)} ...", flush=True)
+            raced = race(bench, args)
+            leftover = bench.run("campaign_drain", time_scale=args.time_scale, max_seconds=args.max_seconds)
+            bench.reconnects_by_hand += leftover["reconnects"]
         verify = bench.run("verify")
         attempts = bench.run("attempts")
 
@@ -260,7 +367,7 @@ def main():
         ("adopted (found in QBO after an ambiguous failure)", f"{attempts['adopted']:,}"),
         ("workers killed with SIGKILL mid-drain", f"{kills} of {args.crashes}"),
         ("cron runs (killed workers + last worker)", f"{crash_runs} + {final['runs']}"),
-        ("reconnects after 'Reconnect Needed' (last worker)", str(final["reconnects"])),
+        ("reconnects by hand after 'Reconnect Needed', all workers (goal 0)", str(bench.reconnects_by_hand)),
         ("last worker found leased by the killed one (maybe in QBO)", f"{final['left_leased']} ({final['left_sent']})"),
         ("campaign elapsed, real seconds", f"{elapsed:.1f}"),
         ("postings", f"{verify['postings']:,}"),
@@ -273,6 +380,15 @@ def main():
         ("in QBO but not posted in Odoo", str(verify["in_qbo_not_posted"])),
         ("entries in QBO with a DocNumber of no posting", str(verify["not_ours"])),
     ]
+    if raced:
+        at = next(index for index, row in enumerate(rows) if row[0].startswith("campaign elapsed")) + 1
+        rows[at:at] = [
+            ("race: postings drained by two workers at once (cron runs each)",
+             f"{raced['postings']:,} ({' + '.join(map(str, raced['runs']))}), {raced['elapsed']:.1f} s"),
+            ("race: token refresh calls, both workers starting with an expired token (goal 1)",
+             str(raced["token_requests"])),
+            ("race: HTTP 429 answers", str(raced["http_429"])),
+        ]
     reasons = sorted(verify["blocked_reasons"].items(), key=lambda item: -item[1])
     shown = dict(reasons[:BLOCKED_REASONS_SHOWN])
     if len(reasons) > BLOCKED_REASONS_SHOWN:

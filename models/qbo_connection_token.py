@@ -4,7 +4,7 @@ from datetime import timezone
 import psycopg2.errors
 
 from odoo import fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from ..qbo_engine.auth import TokenSet
 from ..qbo_engine.errors import ErrorKind, QboError
@@ -117,7 +117,7 @@ class QboConnection(models.Model):
         row = self.with_env(env)._qbo_token_row()
         env.flush_all()
         try:
-            with env.cr.savepoint(flush=False):
+            with env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
                 env.cr.execute(SQL("SELECT id FROM qbo_connection_token WHERE id = %s FOR UPDATE", row.id))
         except psycopg2.errors.LockNotAvailable as error:  # another worker's refresh is stuck: not ours to wait
             raise QboError(ErrorKind.RETRY_LATER, "token row locked", reason="tokens_busy", detail=str(error),

@@ -7,7 +7,7 @@ import psycopg2.errors
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 from pydantic import ValidationError
 
 from ..const import ERROR_KINDS, POSTING_EVENTS, POSTING_STATES
@@ -209,7 +209,7 @@ class QboPosting(models.Model):
             return
         self.env.flush_all()
         try:
-            with self.env.cr.savepoint(flush=False):
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
                 self.env.cr.execute(SQL("SELECT id FROM qbo_posting WHERE id IN %s FOR UPDATE NOWAIT",
                                         tuple(self.ids)))
         except psycopg2.errors.LockNotAvailable:

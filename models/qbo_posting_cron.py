@@ -12,13 +12,16 @@ import traceback
 import uuid
 from datetime import timedelta
 
+import psycopg2.errors
+
 from odoo import _, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from ..qbo_engine.builder import DimensionMissing, MappingMissing, NothingToPost, UnbalancedEntry
 from ..qbo_engine.errors import ErrorKind, QboError
 from ..qbo_engine.poster import PostRequest, Poster
 from .qbo_error_messages import qbo_error_vals, qbo_sign_in_lost
+from .qbo_posting import RETRY_DELAYS
 
 _logger = logging.getLogger(__name__)
 
@@ -31,6 +34,8 @@ LEASE_MARGIN = 1.5
 DRAIN_TIME_BUDGET = 60
 DRAIN_CRON = "stock_quickbooks_sync.ir_cron_qbo_posting_drain"
 WAKE_KEY = "stock_quickbooks_sync.posting_drain_woken"
+# Retry-later reasons of a request that never left Odoo: no attempt is counted for them.
+NOT_SENT_REASONS = ("time_budget", "rate_limited", "tokens_busy", "tokens_not_saved")
 # Entries that cannot be built wait for a person: a missing mapping, unbalanced lines, or a draft
 # QuickBooks would refuse (pydantic's ValidationError is a ValueError: e.g. a foreign currency).
 BUILD_ERRORS = (MappingMissing, DimensionMissing, UnbalancedEntry, ValueError)
@@ -81,9 +86,19 @@ class QboPosting(models.Model):
             _logger.exception("QuickBooks posting run failed; the next run starts over")
         try:
             self.env["ir.cron"]._notify_progress(done=done, remaining=posting._qbo_due_count() if done else 0)
+            posting._qbo_wake_at_next_try()
         except Exception:  # noqa: BLE001
             self.env.cr.rollback()
             _logger.exception("QuickBooks posting run could not report its progress")
+
+    @api.model
+    def _qbo_wake_at_next_try(self):
+        """Have the cron run when the first failed row is due again, not only at its next interval."""
+        now = fields.Datetime.now()
+        first = self.sudo().search([("state", "=", "failed"), ("next_try", ">", now)], order="next_try", limit=1)
+        cron = self.env.ref(DRAIN_CRON, raise_if_not_found=False)
+        if first and cron:
+            cron.sudo()._trigger(at=first.next_try)
 
     @api.model
     def _qbo_due_domain(self):
@@ -196,7 +211,12 @@ class QboPosting(models.Model):
 
     @api.model
     def _qbo_claim(self, company, posting_ids, with_commit):
-        """Take up to one batch of due rows that no other poster holds (SKIP LOCKED), and lease them."""
+        """Take up to one batch of due rows that no other poster holds (SKIP LOCKED), and lease them.
+
+        :returns: the rows, carrying this claim's lease token in their context (``qbo_lease_token``):
+            the token is this poster's own, never re-read from the rows, which another poster may
+            have claimed since
+        """
         now = fields.Datetime.now()
         self.env.flush_all()
         self.env.cr.execute(SQL(
@@ -208,11 +228,12 @@ class QboPosting(models.Model):
              ORDER BY date, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED""",
             company=company.id, now=now, limit=BATCH_SIZE,
             only=SQL("AND id IN %s", tuple(posting_ids)) if posting_ids else SQL()))
-        postings = self.browse([row[0] for row in self.env.cr.fetchall()])
+        token = uuid.uuid4().hex
+        postings = self.browse([row[0] for row in self.env.cr.fetchall()]).with_context(qbo_lease_token=token)
         if postings:
             # The lease and the look-up flag are committed before anything is sent: if this worker dies
             # after QuickBooks committed, the next poster looks the entry up instead of posting it again.
-            postings.write({"lease_until": now + LEASE, "lease_token": uuid.uuid4().hex})
+            postings.write({"lease_until": now + LEASE, "lease_token": token})
             if with_commit:
                 self.env.cr.commit()
         return postings
@@ -226,12 +247,20 @@ class QboPosting(models.Model):
         if not self:
             return self
         self.env.flush_all()
-        self.env.cr.execute(SQL(
-            "SELECT id FROM qbo_posting WHERE id IN %(ids)s AND lease_token = %(token)s %(lease)s "
-            "FOR UPDATE SKIP LOCKED",
-            ids=tuple(self.ids), token=token,
-            lease=SQL("AND lease_until > %s", fields.Datetime.now()) if for_send else SQL()))
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+        try:
+            with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                self.env.cr.execute(SQL(
+                    "SELECT id FROM qbo_posting WHERE id IN %(ids)s AND lease_token = %(token)s %(lease)s "
+                    "FOR UPDATE SKIP LOCKED",
+                    ids=tuple(self.ids), token=token,
+                    lease=SQL("AND lease_until > %s", fields.Datetime.now()) if for_send else SQL()))
+                return self.browse([row[0] for row in self.env.cr.fetchall()])
+        except psycopg2.errors.SerializationFailure:
+            # Another poster changed one of these rows since this transaction began (it claimed a row
+            # whose lease ran out): that row is no longer ours; find it row by row.
+            if len(self) == 1:
+                return self.browse()
+            return self.browse().union(*(posting._qbo_hold(token, for_send) for posting in self))
 
     def _qbo_before_send(self, token, keys):
         """The poster's check right before a send: the keys of rows this poster still holds."""
@@ -241,7 +270,7 @@ class QboPosting(models.Model):
 
     def _qbo_send(self, poster, with_commit):
         """Build, send and record one batch. Returns True when the company must stop (authorization lost)."""
-        token = self[:1].lease_token
+        token = self.env.context["qbo_lease_token"]
         held = self._qbo_hold(token)  # rows taken over by another poster since the claim are left alone
         requests = []
         blocked_back = held._qbo_hold_back_reposts(poster.client)
@@ -249,6 +278,8 @@ class QboPosting(models.Model):
             try:
                 draft = posting._qbo_build_draft()
             except NothingToPost as error:
+                # Never sent (its lines never change): this poster, holding it, releases it and skips it.
+                posting.write({"lease_until": False, "needs_lookup": False})
                 posting._set_skipped(_("Nothing to post after rounding to the cent (%(why)s).", why=error),
                                      self.env.ref("base.user_root"))
                 continue
@@ -380,8 +411,12 @@ class QboPosting(models.Model):
             self._qbo_log_attempt("adopted" if outcome.adopted else "posted", None, duration, batch_size)
             self._set_posted(outcome.qbo_id, outcome.sync_token, adopted=outcome.adopted)
             return
-        if outcome.error.reason == "time_budget" and not outcome.needs_lookup:
-            self.write({"lease_until": False})  # never sent: the next run takes it, no attempt spent
+        if outcome.error.reason in NOT_SENT_REASONS and not outcome.needs_lookup:
+            # Not sent in this run (time budget spent, no rate-limiter slot, sign-in being renewed): it waits,
+            # and no attempt is counted, since QuickBooks never saw it.
+            delay = outcome.error.retry_after or RETRY_DELAYS[0]
+            self.write(dict(qbo_error_vals(self.env, outcome.error, self.display_label), lease_until=False,
+                            next_try=fields.Datetime.now() + timedelta(seconds=delay)))
             return
         self._qbo_apply_error(outcome.error, duration, batch_size, needs_lookup=outcome.needs_lookup)
 

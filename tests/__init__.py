@@ -31,3 +31,5 @@ from . import test_qbo_inbox
 from . import test_settings_page
 from . import test_posting_runner_decisions
 from . import test_qbo_vendor_bills
+from . import test_posting_runner_lease
+from . import test_posting_runner_tokens

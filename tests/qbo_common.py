@@ -10,14 +10,18 @@ warehouse to a department and a sales channel to a class.
 Everything that would commit in production runs with ``with_commit=False``:
 pass it too (``connection._qbo_client(with_commit=False)``).
 """
+import contextlib
 import tempfile
+import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from odoo import Command
-from odoo.tests import TransactionCase
+from odoo import SUPERUSER_ID, Command, api
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.tests import BaseCase, TransactionCase
+from odoo.tests.common import get_db_name
 
 from ..qbo_engine.emulator import EmulatorServer, RateLimitSettings
 from ..qbo_engine.emulator.demo import demo_mapping
@@ -157,3 +161,90 @@ class QboEmulatorCommon(QboEmulatorMixin, TransactionCase):
             "company_id": company.id, "company_ids": [Command.set(company.ids)],
             "groups_id": [Command.set([cls.env.ref(xmlid).id for xmlid in groups])],
         })
+
+
+class QboCommittedCommon(QboEmulatorMixin, BaseCase):
+    """The main company connected to the emulator and fully mapped, committed, for tests that need
+    separate database connections (each poster its own cursor, as Odoo's workers have).
+
+    Everything these tests commit is removed when the class ends: postings (with their lines,
+    attempts and messages), cron triggers, the mapping, the cached chart and the connection.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._qbo_start_emulator()
+        cls.registry = Registry(get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cr.execute("SELECT COALESCE(MAX(id), 0) FROM qbo_posting")
+            cls._qbo_first_posting_id = cr.fetchone()[0] + 1
+            cr.execute("SELECT COALESCE(MAX(id), 0) FROM ir_cron_trigger")
+            cls._qbo_first_trigger_id = cr.fetchone()[0] + 1
+            cr.execute("SELECT COALESCE(MAX(id), 0) FROM ir_cron_progress")
+            cls._qbo_first_progress_id = cr.fetchone()[0] + 1
+            company = env.ref("base.main_company")
+            assert not company.qbo_connection_ids, "the test database already holds a committed connection"
+            connection = cls._qbo_make_connection(company)
+            cls.addClassCleanup(cls._qbo_remove_committed, connection.id)
+            realm_id = cls.qbo_demo["realm_id"]
+            code = cls.qbo_server.authorize(cls.qbo_demo["client_id"], realm_id, connection.redirect_uri)
+            tokens = connection._qbo_oauth().exchange_code(code, realm_id)
+            connection._qbo_save_tokens(tokens, realm_id=realm_id, with_commit=False)
+            connection.state = "connected"
+            connection._qbo_fetch_chart(with_commit=False)
+            accounts = {account.name: account for account in connection.account_ids}
+            env["qbo.account.mapping"].create([
+                {"company_id": company.id, "role": role, "cost_type": cost_type, "account_id": accounts[name].id}
+                for role, cost_type, name in demo_mapping()])
+            cls.company_id, cls.connection_id = company.id, connection.id
+
+    @classmethod
+    def _qbo_remove_committed(cls, connection_id):
+        with cls.registry.cursor() as cr:
+            first = cls._qbo_first_posting_id
+            cr.execute("DELETE FROM mail_message WHERE model = 'qbo.posting' AND res_id >= %s", [first])
+            cr.execute("DELETE FROM mail_followers WHERE res_model = 'qbo.posting' AND res_id >= %s", [first])
+            cr.execute("DELETE FROM qbo_posting_attempt WHERE posting_id >= %s", [first])
+            cr.execute("DELETE FROM qbo_posting_line WHERE posting_id >= %s", [first])
+            cr.execute("DELETE FROM qbo_posting WHERE id >= %s", [first])
+            cr.execute("DELETE FROM ir_cron_trigger WHERE id >= %s", [cls._qbo_first_trigger_id])
+            cr.execute("DELETE FROM ir_cron_progress WHERE id >= %s", [cls._qbo_first_progress_id])
+            cr.execute("DELETE FROM qbo_account_mapping WHERE company_id = %s", [cls.company_id])
+            for table in ("qbo_account", "qbo_dimension", "qbo_connection_token"):
+                cr.execute(f"DELETE FROM {table} WHERE connection_id = %s", [connection_id])  # noqa: S608
+            cr.execute("DELETE FROM mail_message WHERE model = 'qbo.connection' AND res_id = %s", [connection_id])
+            cr.execute("DELETE FROM mail_followers WHERE res_model = 'qbo.connection' AND res_id = %s",
+                       [connection_id])
+            cr.execute("DELETE FROM qbo_connection WHERE id = %s", [connection_id])
+
+    def setUp(self):
+        super().setUp()
+        self.qbo_server.reset()
+        self.qbo_server.set_refresh_grace(self.qbo_server.oauth.grace_seconds)
+        # The test runner holds the registry lock for the whole run (a server's main thread does so only
+        # while loading): a worker thread creating an Environment would wait for it. As in Odoo's test mode.
+        self.patch(Registry, "_lock", DummyRLock())
+
+    @contextlib.contextmanager
+    def worker(self):
+        """A poster's own database connection (committed by the caller), as superuser."""
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    def enqueue(self, count, amount=10.0):
+        """``count`` committed postings of the main company, each a balanced two-line entry; returns their ids."""
+        with self.worker() as env:
+            company = env["res.company"].browse(self.company_id)
+            anchor = uuid.uuid4().int % 10**9
+            postings = env["qbo.posting"]._enqueue([(company, "other", company, anchor + index, [
+                {"role": "inventory", "amount": amount, "description": "count gain"},
+                {"role": "inventory_adjustment", "amount": -amount, "description": "count gain"},
+            ]) for index in range(count)])
+            return postings.ids
+
+    def entries_of(self, doc_number):
+        with self.worker() as env:
+            client = env["qbo.connection"].browse(self.connection_id)._qbo_client(limiter=RateLimiter())
+            return client.find_journal_entries(doc_number)

@@ -103,6 +103,25 @@ class TestPostingRunnerDecisions(QboEmulatorCommon, InventoryStateCommon, CronMi
         self.assertRecordValues(posting_a, [{"state": "posted"}])
         self.assertEqual(self.qbo_connection.state, "connected")
 
+    def test_a_revoked_app_blocks_its_company_only_and_says_to_reconnect(self):
+        app = self.qbo_server.create_app(redirect_uri=self._qbo_redirect_uri())
+        company_b = self.env["res.company"].create({"name": "Revoked App Co"})
+        self.env.user.company_ids |= company_b
+        connection_b = self._qbo_make_connection(company_b, demo=dict(self.qbo_demo, **app))
+        self._qbo_connect(connection_b)
+        self._qbo_map_all_roles(connection_b)
+        self.qbo_server.revoke_app(app["client_id"])
+        [posting_b] = self.env["qbo.posting"]._enqueue([(company_b, "other", company_b, 1, [
+            {"role": "inventory", "amount": 5.0, "description": "count gain"},
+            {"role": "inventory_adjustment", "amount": -5.0, "description": "count gain"}])])
+        posting_a = self.posting_of(self.receive(2).picking_ids)
+        self.drain_companies(company_b | self.qbo_company)
+        self.assertRecordValues(posting_b, [{"state": "blocked", "error_kind": "reauth"}])
+        self.assertIn(posting_b.display_label, posting_b.error_message)
+        self.assertIn("clicks Connect to QuickBooks", posting_b.error_message)
+        self.assertEqual(connection_b.state, "needs_reconnect")
+        self.assertRecordValues(posting_a, [{"state": "posted"}])
+
     def test_an_unexpected_error_of_one_company_is_recorded_on_it_and_the_others_post(self):
         company_b = self.env["res.company"].create({"name": "Crashing Co"})
         self.env.user.company_ids |= company_b
@@ -124,6 +143,15 @@ class TestPostingRunnerDecisions(QboEmulatorCommon, InventoryStateCommon, CronMi
         self.assertIn("Crashing Co", connection_b.state_message)
         self.assertIn("ZeroDivisionError", connection_b.state_message)
         self.assertRecordValues(posting_a, [{"state": "posted"}])
+
+    def test_nothing_left_after_rounding_is_skipped_by_the_poster_holding_it(self):
+        [posting] = self.env["qbo.posting"]._enqueue([(self.qbo_company, "other", self.qbo_company, 1, [
+            {"role": "inventory", "amount": 0.004, "description": "rounding"},
+            {"role": "inventory_adjustment", "amount": -0.004, "description": "rounding"}])])
+        self.drain()
+        self.assertRecordValues(posting, [{"state": "skipped", "lease_until": False, "needs_lookup": False}])
+        self.assertIn("Nothing to post after rounding to the cent", posting.decision_reason)
+        self.assertEqual(self.qbo_connection.state, "connected")
 
     def test_no_drain_when_a_batch_could_outlast_the_lease(self):
         posting = self.posting_of(self.receive(2).picking_ids)
