@@ -1,6 +1,7 @@
 from . import inventory_trace_mixin
 from . import stock_location
 from . import stock_inventory_event
+from . import stock_inventory_event_display
 from . import stock_inventory_tracker
 from . import stock_move
 from . import stock_move_line
@@ -28,6 +29,7 @@ from . import qbo_connection_token
 from . import qbo_account
 from . import qbo_dimension
 from . import qbo_account_mapping
+from . import qbo_account_mapping_assistant
 from . import res_company
 from . import res_config_settings
 from . import crm_team
@@ -67,4 +69,5 @@ from . import stock_channel_allocation
 from . import product_available_to_promise
 from . import sale_order_line
 from . import sale_order
+from . import ir_model_access
 from . import stock_move_board

@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_compare, formatLang
 
 
 class ProductProductAvailableToPromise(models.Model):
@@ -22,6 +24,18 @@ class ProductProductAvailableToPromise(models.Model):
 
     def action_open_atp_by_channel(self):
         return self.env["stock.available.to.promise.line"]._open_for(self)
+
+    @api.constrains("safety_stock_qty")
+    def _check_safety_stock_qty(self):
+        for product in self:
+            if product.safety_stock_qty < 0:
+                raise ValidationError(_(
+                    "The safety stock of %(product)s is negative (%(qty)s): enter the units to keep back from sales, "
+                    "zero or more.", product=product.display_name, qty=product.safety_stock_qty))
+
+    @api.onchange("safety_stock_qty")
+    def _onchange_safety_stock_qty(self):
+        return _safety_stock_warning(self, self.product_variant_ids if self._name == "product.template" else self)
 
 
 class ProductTemplateAvailableToPromise(models.Model):
@@ -64,3 +78,26 @@ class ProductTemplateAvailableToPromise(models.Model):
 
     def action_open_atp_by_channel(self):
         return self.env["stock.available.to.promise.line"]._open_for(self.product_variant_ids)
+
+    @api.onchange("safety_stock_qty")
+    def _onchange_safety_stock_qty(self):
+        return _safety_stock_warning(self, self.product_variant_ids)
+
+
+def _safety_stock_warning(record, variants):
+    """A safety stock above what is on hand is allowed (stock is on its way) but promises nothing: say so."""
+    safety = record.safety_stock_qty
+    variants = variants.filtered("is_storable")
+    short = [variant for variant in variants
+             if float_compare(safety, variant.qty_available, precision_rounding=variant.uom_id.rounding) > 0]
+    if not short:
+        return None
+    names = ", ".join("%s (%s)" % (variant.display_name, formatLang(record.env, variant.qty_available,
+                                                                    dp="Product Unit of Measure"))
+                      for variant in short[:5])
+    return {"warning": {
+        "title": _("Safety stock above what is on hand"),
+        "message": _("A safety stock of %(safety)s is more than is on hand of %(variants)s: nothing of it can be "
+                     "promised until more arrives. Lower the safety stock, or receive stock first.",
+                     safety=formatLang(record.env, safety, dp="Product Unit of Measure"), variants=names),
+    }}

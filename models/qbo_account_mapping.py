@@ -38,7 +38,8 @@ class QboAccountMapping(models.Model):
                                  ondelete="restrict")
     active = fields.Boolean(default=True)
     type_warning = fields.Char(compute="_compute_type_warning", store=True,
-                               help="Since the line was saved, its account was deactivated in QuickBooks or changed type there.")
+                               help="Since the line was saved, its account was deactivated in QuickBooks or "
+                                    "changed type there.")
 
     @api.depends("role", "account_id.account_type", "account_id.active")
     def _compute_type_warning(self):

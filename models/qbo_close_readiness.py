@@ -9,6 +9,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
+from odoo.tools import format_date
 
 GRNI_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
 
@@ -20,8 +21,10 @@ class QboCloseReadiness(models.TransientModel):
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    month = fields.Date(required=True, default=lambda self: fields.Date.context_today(self).replace(day=1),
-                        help="Any day of the month to close.")
+    month = fields.Date(required=True, default=lambda self: self._default_month(),
+                        help="Any day of the month to close. Opens on the month just closed.")
+    reconciled = fields.Boolean("Reconciled", compute="_compute_items",
+                                help="A finished reconciliation covers the whole month.")
     date_from = fields.Date(compute="_compute_items")
     date_to = fields.Date(compute="_compute_items")
     reconciliation_id = fields.Many2one("qbo.reconciliation", "Reconciliation", compute="_compute_items",
@@ -54,6 +57,23 @@ class QboCloseReadiness(models.TransientModel):
     difference_ok = fields.Boolean(compute="_compute_items")
     ready = fields.Boolean(compute="_compute_items")
 
+    @api.model
+    def _default_month(self):
+        """The first day of the month just closed: the one an accountant closes now."""
+        return fields.Date.context_today(self).replace(day=1) - relativedelta(months=1)
+
+    @api.depends("month", "company_id")
+    def _compute_display_name(self):
+        for readiness in self:
+            month = readiness.month and format_date(self.env, readiness.month, date_format="MMMM y")
+            readiness.display_name = _("Close Readiness %(month)s", month=month) if month else _("Close Readiness")
+
+    @api.model
+    def action_open_month_just_closed(self):
+        """The menu's entry: a saved record for the month just closed, so breadcrumbs and reloads show it."""
+        readiness = self.create({"company_id": self.env.company.id})
+        return readiness._qbo_reopen()
+
     @api.depends("company_id", "month")
     def _compute_items(self):
         for readiness in self:
@@ -67,7 +87,7 @@ class QboCloseReadiness(models.TransientModel):
         run = self.env["qbo.reconciliation"].search([
             ("company_id", "=", company.id), ("state", "=", "done"), ("date_from", "<=", start),
             ("date_to", ">=", end)], order="run_date desc, id desc", limit=1)
-        values = {"date_from": start, "date_to": end, "reconciliation_id": run.id}
+        values = {"date_from": start, "date_to": end, "reconciliation_id": run.id, "reconciled": bool(run)}
         values.update(self._qbo_posting_items(company, end, run))
         values.update(self._qbo_grni_items(company, end))
         values.update(self._qbo_estimate_items(company, end))
@@ -155,7 +175,7 @@ class QboCloseReadiness(models.TransientModel):
 
     def _qbo_reopen(self):
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id, "view_mode": "form",
-                "target": "current", "name": _("Close Readiness")}
+                "target": "current", "name": self.display_name}
 
     def action_open_reconciliation(self):
         self.ensure_one()

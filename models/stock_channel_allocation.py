@@ -78,8 +78,9 @@ class StockChannelAllocation(models.Model):
                     value=alloc.value))
             if alloc.kind == "percent" and alloc.value > 100:
                 raise ValidationError(_(
-                    "The allocation of %(target)s to %(channel)s is %(value)s%%: a percent lies between 0 and "
-                    "100.", target=target, channel=alloc.channel_id.display_name, value=alloc.value))
+                    "The allocation of %(target)s to %(channel)s is %(value)s%%: enter a percent between 0 and "
+                    "100, or set aside a quantity of units instead.", target=target,
+                    channel=alloc.channel_id.display_name, value=f"{alloc.value:g}"))
 
     @api.constrains("company_id", "channel_id", "product_id", "categ_id", "warehouse_id", "kind", "value", "active")
     def _check_unique_and_total(self):

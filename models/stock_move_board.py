@@ -3,7 +3,7 @@ from datetime import datetime, time
 
 import pytz
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 from ..const import BOARD_STATES, INVENTORY_STATE_ORDER
 
@@ -61,4 +61,6 @@ class StockMoveBoard(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("stock_quickbooks_sync.action_stock_state_board")
         action["domain"] = self._board_domain()
         action["context"] = {BOARD_CONTEXT_KEY: True, "create": False}
+        # the columns count moves, not stock on hand: the title says which moves
+        action["name"] = _("Stock States Board: open moves and moves done today")
         return action

@@ -24,6 +24,11 @@ from . import test_layer_event
 from . import test_screens_margin_bridge
 from . import test_screens_atp
 from . import test_screens_posting_lines
+from . import test_screens_mapping_assistant
+from . import test_screens_access
+from . import test_screens_ledger
+from . import test_screens_product_buttons
+from . import test_screens_close_readiness
 from . import test_available_to_promise
 from . import test_finance_reports
 from . import test_finance_reports_demo

@@ -1,4 +1,5 @@
 from odoo import Command
+from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
 from .common import InventoryStateCommon
@@ -120,3 +121,28 @@ class TestScreensAtp(InventoryStateCommon):
         order.order_line[1].product_uom_qty = 10
         self.assertEqual(order.order_line.mapped("channel_atp_short"), [False, False])
         self.assertFalse(order.channel_atp_warning)
+
+    # ------------------------------------------------------------ bad input
+    def test_safety_stock_above_on_hand_warns_and_negative_is_refused(self):
+        form = Form(self.product)
+        form.safety_stock_qty = 80
+        form.save()  # allowed: stock may be on its way; the form warns
+        result = self.product._onchange_safety_stock_qty()
+        self.assertEqual(result["warning"]["message"],
+                         "A safety stock of 80.00 is more than is on hand of Crew tee (58.00): nothing of it can be "
+                         "promised until more arrives. Lower the safety stock, or receive stock first.")
+        self.assertEqual(self.product.atp_qty, 0.0)
+        self.product.safety_stock_qty = 10
+        self.assertFalse(self.product._onchange_safety_stock_qty())
+        with self.assertRaises(ValidationError) as refused:
+            self.product.safety_stock_qty = -2
+            self.env.flush_all()
+        self.assertIn("The safety stock of Crew tee is negative (-2.0)", str(refused.exception))
+
+    def test_allocation_above_100_percent_names_the_allocation_and_the_fix(self):
+        with self.assertRaises(ValidationError) as refused:
+            self.env["stock.channel.allocation"].create({
+                "channel_id": self.ecommerce.id, "product_id": self.product.id, "kind": "percent", "value": 120})
+        self.assertEqual(str(refused.exception),
+                         "The allocation of Crew tee to E-commerce is 120%: enter a percent between 0 and 100, or set "
+                         "aside a quantity of units instead.")
