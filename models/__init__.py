@@ -69,5 +69,6 @@ from . import stock_channel_allocation
 from . import product_available_to_promise
 from . import sale_order_line
 from . import sale_order
+from . import res_partner
 from . import ir_model_access
 from . import stock_move_board

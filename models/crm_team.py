@@ -14,6 +14,11 @@ class CrmTeam(models.Model):
         help="Shown as a channel of its own under ATP by Channel. Odoo's default teams (Sales, Pre-Sales) "
         "are no sales channel until ticked; a team with an allocation always shows.")
 
+    sale_warehouse_id = fields.Many2one(
+        "stock.warehouse", "Channel Warehouse",
+        help="Quotations of this channel ship from this warehouse by default (when it belongs to the order's "
+        "company).")
+
     @api.model
     def _atp_sales_channels(self, companies):
         """The teams that sell for ``companies``: flagged sales channels of those companies (or of none), and

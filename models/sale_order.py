@@ -8,6 +8,26 @@ class SaleOrder(models.Model):
         "Channel ATP Shortages", compute="_compute_channel_atp_warning",
         help="The products this quotation asks more of than its sales channel may promise in its warehouse.")
 
+    @api.depends("partner_id", "user_id")
+    def _compute_team_id(self):
+        """A customer with a sales channel of its own gets it on every new quotation (unless the caller sets one)."""
+        super()._compute_team_id()
+        if self.env.context.get("default_team_id"):
+            return
+        for order in self.filtered(lambda o: o.state in ("draft", "sent")):
+            channel = order.partner_id.sales_channel_id or order.partner_id.commercial_partner_id.sales_channel_id
+            if channel and channel.company_id in (order.company_id, self.env["res.company"]):
+                order.team_id = channel
+
+    @api.depends("user_id", "company_id", "team_id")
+    def _compute_warehouse_id(self):
+        """The channel's warehouse, when it has one of the order's company, wins over the user's default."""
+        super()._compute_warehouse_id()
+        for order in self.filtered(lambda o: o.state in ("draft", "sent")):
+            warehouse = order.team_id.sale_warehouse_id
+            if warehouse and warehouse.company_id == order.company_id:
+                order.warehouse_id = warehouse
+
     @api.depends("order_line.channel_atp_warning")
     def _compute_channel_atp_warning(self):
         for order in self:

@@ -24,6 +24,7 @@ from . import test_layer_event
 from . import test_screens_margin_bridge
 from . import test_screens_atp
 from . import test_screens_posting_lines
+from . import test_screens_quotation_defaults
 from . import test_screens_mapping_assistant
 from . import test_screens_access
 from . import test_screens_ledger
