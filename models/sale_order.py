@@ -20,7 +20,8 @@ class SaleOrder(models.Model):
                 order.team_id = channel
 
     @api.depends("user_id", "company_id", "team_id")
-    def _compute_warehouse_id(self):
+    # A compute returns nothing, though it calls super().
+    def _compute_warehouse_id(self):  # pylint: disable=missing-return
         """The channel's warehouse, when it has one of the order's company, wins over the user's default."""
         super()._compute_warehouse_id()
         for order in self.filtered(lambda o: o.state in ("draft", "sent")):

@@ -72,7 +72,7 @@ class StockInventoryEvent(models.Model):
         """
         if not vals_list:
             return self.browse()
-        ledger = self.sudo().with_context({LEDGER_WRITE_KEY: True})
+        ledger = self.sudo().with_context(**{LEDGER_WRITE_KEY: True})
         events = ledger.create([
             dict({key: value for key, value in vals.items() if key != "product_tmpl_id"},
                  is_unclassified=vals["reason"].startswith(UNCLASSIFIED_PREFIX))
