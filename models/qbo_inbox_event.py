@@ -85,10 +85,15 @@ class QboInboxEvent(models.Model):
 
     # --------------------------------------------------------------- processing
     @api.model
-    def _cron_process(self, with_commit=True, limiter=None):
-        """Act on new changes, company by company; one company's failure never holds another's."""
-        processed = 0
-        while True:
+    def _cron_process(self, with_commit=True, limiter=None, max_batches=None):
+        """Act on new changes, company by company; one company's failure never holds another's.
+
+        :param max_batches: stop after this many batches of up to 200 changes (None: until none is new)
+        :returns: number of changes handled
+        """
+        processed = batches = 0
+        while max_batches is None or batches < max_batches:
+            batches += 1
             events = self.sudo().search([("state", "=", "new")], order="id", limit=BATCH)
             if not events:
                 break
