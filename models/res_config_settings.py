@@ -32,7 +32,7 @@ class ResConfigSettings(models.TransientModel):
             if any(name.startswith("qbo_") for name in vals) and self._qbo_may_configure():
                 company._qbo_ensure_connection()
             # A company without a connection showed these empty: keep the connection's defaults.
-            for name in ("qbo_environment", "qbo_redirect_uri"):
+            for name in ("qbo_environment", "qbo_redirect_uri", "qbo_posting_mode"):
                 if name in vals and not vals[name]:
                     del vals[name]
         return super().create(vals_list)
