@@ -4,6 +4,7 @@ from datetime import timezone
 import psycopg2.errors
 
 from odoo import fields, models
+from odoo.sql_db import TestCursor
 from odoo.tools import SQL, mute_logger
 
 from ..qbo_engine.auth import TokenSet
@@ -99,7 +100,8 @@ class QboConnection(models.Model):
                 connection.invalidate_recordset(["token_id", "reconnect_before", "reconnect_soon"])
                 return
             with connection.env.registry.cursor() as cr:  # commits when the block ends normally
-                cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+                if not isinstance(cr, TestCursor):  # a test cursor is the test's transaction, already begun
+                    cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
                 cr.execute(SQL("SET LOCAL lock_timeout = %s", "%ds" % TOKEN_LOCK_TIMEOUT))
                 own_env = connection.env(cr=cr, su=True)
                 saved, save = connection.with_env(own_env)._qbo_locked_tokens(own_env)

@@ -55,10 +55,14 @@ class StockLandedCost(models.Model):
 
     @api.model
     def _qbo_receipt_moves(self, moves):
-        """Done moves of purchased goods whose layers are receipts (a return of a return excluded)."""
+        """Done moves of purchased goods whose layers are receipts (a return of a return excluded).
+
+        Layers are read as superuser: a warehouse user validating a receipt has no right to them, and only
+        their event is read here.
+        """
         return moves.filtered(lambda m: m.state == "done" and m.purchase_line_id and m.quantity
                               and not m.origin_returned_move_id
-                              and "receipt" in m.stock_valuation_layer_ids.mapped("accounting_event"))
+                              and "receipt" in m.sudo().stock_valuation_layer_ids.mapped("accounting_event"))
 
     @api.model
     def _qbo_move_qty(self, move):
@@ -67,7 +71,8 @@ class StockLandedCost(models.Model):
     @api.model
     def _qbo_returned_qty(self, move):
         returns = move.returned_move_ids.filtered(
-            lambda r: r.state == "done" and "vendor_return" in r.stock_valuation_layer_ids.mapped("accounting_event"))
+            lambda r: r.state == "done"
+            and "vendor_return" in r.sudo().stock_valuation_layer_ids.mapped("accounting_event"))
         return sum(self._qbo_move_qty(r) for r in returns)
 
     @api.model
