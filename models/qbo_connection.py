@@ -535,8 +535,12 @@ class QboConnection(models.Model):
 
     def _qbo_admins(self):
         """Active internal users allowed to reconnect this company (QuickBooks administrators)."""
+        return self._qbo_users("stock_quickbooks_sync.group_qbo_manager")
+
+    def _qbo_users(self, group_xmlid):
+        """Active internal users of this company in the group ``group_xmlid`` (never OdooBot)."""
         self.ensure_one()
-        group = self.env.ref("stock_quickbooks_sync.group_qbo_manager")
+        group = self.env.ref(group_xmlid)
         return group.sudo().users.filtered(
             lambda user: user.active and not user.share and self.company_id in user.company_ids
             and user.id != self.env.ref("base.user_root").id)

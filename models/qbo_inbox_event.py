@@ -219,16 +219,11 @@ class QboInboxEvent(models.Model):
     def _qbo_ask_accountants(self, connection, run, postings):
         """An activity for each QuickBooks accountant of the company, on the connection, naming the run."""
         todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
-        group = self.env.ref("stock_quickbooks_sync.group_qbo_accountant")
-        company = connection.company_id
         summary = _("Entries changed in QuickBooks: %(run)s", run=run.name)
         note = _("%(count)s of the entries posted from Odoo were changed or deleted in QuickBooks (%(postings)s). "
                  "Open QuickBooks › Reconciliation › %(run)s and repost, correct or accept each finding.",
                  count=len(postings), postings=", ".join(postings.mapped("display_label")), run=run.name)
-        users = group.sudo().users.filtered(
-            lambda user: user.active and not user.share and company in user.company_ids
-            and user != self.env.ref("base.user_root"))
-        for user in users:
+        for user in connection._qbo_users("stock_quickbooks_sync.group_qbo_accountant"):
             connection.sudo().activity_schedule(
                 activity_type_id=todo.id if todo else False, summary=summary, note=note, user_id=user.id)
 

@@ -11,6 +11,7 @@ Everything that would commit in production runs with ``with_commit=False``:
 pass it too (``connection._qbo_client(with_commit=False)``).
 """
 import contextlib
+import json
 import tempfile
 import uuid
 from pathlib import Path
@@ -152,6 +153,12 @@ class QboEmulatorCommon(QboEmulatorMixin, TransactionCase):
     def _qbo_client(self, **kwargs):
         """The connection's engine client, in this test's transaction."""
         return self.qbo_connection._qbo_client(with_commit=False, **kwargs)
+
+    def _qbo_delete_all_entries(self):
+        """The emulator outlives each test's transaction: entries of earlier tests would read as typed by hand."""
+        client = self._qbo_client()
+        for entry in client.query("SELECT * FROM JournalEntry"):
+            client.qb.delete_object("JournalEntry", json.dumps({"Id": entry["Id"], "SyncToken": entry["SyncToken"]}))
 
     @classmethod
     def _qbo_create_user(cls, login, groups, company=None):

@@ -34,10 +34,7 @@ class TestQboInbox(QboEmulatorCommon, InventoryStateCommon, HttpCase):
     def setUp(self):
         super().setUp()
         self.Inbox = self.env["qbo.inbox.event"]
-        # The emulator outlives each test's transaction: entries of earlier tests would read as typed by hand.
-        client = self._qbo_client()
-        for entry in client.query("SELECT * FROM JournalEntry"):
-            client.qb.delete_object("JournalEntry", json.dumps({"Id": entry["Id"], "SyncToken": entry["SyncToken"]}))
+        self._qbo_delete_all_entries()
 
     # ------------------------------------------------------------------ helpers
     def posted_receipt(self, quantity=5, price=4.0):
@@ -128,13 +125,13 @@ class TestQboInbox(QboEmulatorCommon, InventoryStateCommon, HttpCase):
                                          VERIFIER_TOKEN)
         self.addCleanup(self.qbo_server.webhooks.unregister, self.realm)
         self.delete_in_quickbooks(posting)
-        event = self.Inbox
+        # Wait on the emulator's counters, not the database: the delivery's request shares the test cursor.
         deadline = time.monotonic() + 10
-        while not event and time.monotonic() < deadline:
+        while not self.qbo_server.webhook_counts()["webhooks_delivered"] and time.monotonic() < deadline:
             time.sleep(0.1)
-            self.env.invalidate_all()
-            event = self.Inbox.search([("entity", "=", "JournalEntry"), ("entity_id", "=", posting.qbo_id),
-                                       ("operation", "=", "Delete")])
+        self.env.invalidate_all()
+        event = self.Inbox.search([("entity", "=", "JournalEntry"), ("entity_id", "=", posting.qbo_id),
+                                   ("operation", "=", "Delete")])
         self.assertRecordValues(event, [{"channel": "webhook", "state": "new"}])
         self.process()
         self.assertIn("deleted", event.reconciliation_id.line_ids.mapped("kind"))

@@ -42,10 +42,7 @@ class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
         self.today = fields.Date.context_today(self.env["qbo.posting"])
         self.month_start = self.today.replace(day=1)
         self.month_end = self.month_start + relativedelta(months=1, days=-1)
-        # The emulator outlives each test's transaction: entries of earlier tests would read as typed by hand.
-        client = self._qbo_client()
-        for entry in client.query("SELECT * FROM JournalEntry"):
-            client.qb.delete_object("JournalEntry", json.dumps({"Id": entry["Id"], "SyncToken": entry["SyncToken"]}))
+        self._qbo_delete_all_entries()
 
     # ------------------------------------------------------------------ helpers
     def posting_of(self, order):
