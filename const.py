@@ -204,6 +204,8 @@ FINDING_KINDS = [
     ("deleted", "Deleted in QuickBooks"),
     ("hand_typed", "Typed by Hand in QuickBooks"),
     ("skipped_present", "Skipped in Odoo, Present in QuickBooks"),
+    ("skipped", "Skipped in Odoo"),
+    ("valuation", "Valuation vs Postings"),
     ("rounding", "Rounding"),
     ("matched", "Matched"),
 ]

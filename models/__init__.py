@@ -24,6 +24,10 @@ from . import purchase_order_line
 from . import landed_cost_actual
 from . import stock_landed_cost
 from . import qbo_connection
+from . import qbo_connection_oauth
+from . import qbo_connection_check
+from . import qbo_connection_chart
+from . import qbo_connection_expiry
 from . import qbo_connection_dashboard
 from . import qbo_connection_token
 from . import qbo_account
@@ -37,6 +41,7 @@ from . import stock_warehouse
 from . import qbo_posting_correction
 from . import qbo_reconciliation
 from . import qbo_reconciliation_line
+from . import qbo_reconciliation_balance
 from . import qbo_inbox_event
 from . import qbo_connection_inbox
 from . import qbo_vendor_bill

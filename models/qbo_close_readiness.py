@@ -4,12 +4,15 @@ Each item is a count and an amount; the month is ready only when every item is z
 A posting is explained when a person accepted its finding in the month's reconciliation; a skipped
 posting carries its own reason and is not counted.
 """
+from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.tools import format_date
+
+from ..const import VENDOR_EVENTS
 
 GRNI_BUCKETS = ((0, 30), (31, 60), (61, 90), (91, None))
 
@@ -40,14 +43,14 @@ class QboCloseReadiness(models.TransientModel):
     grni_61_90 = fields.Monetary("GRNI 61–90 Days", compute="_compute_items")
     grni_over_90 = fields.Monetary("GRNI Over 90 Days", compute="_compute_items",
                                    help="Received, not billed for more than 90 days at month end: chase the bill.")
-    grni_over_90_count = fields.Integer("Purchase Lines Over 90 Days", compute="_compute_items")
+    grni_over_90_count = fields.Integer("Receipts Over 90 Days", compute="_compute_items")
     estimated_count = fields.Integer("Landed Costs Still Estimated", compute="_compute_items")
     estimated_amount = fields.Monetary(compute="_compute_items")
     hand_typed_count = fields.Integer("Typed by Hand in Synced Accounts", compute="_compute_items")
     hand_typed_amount = fields.Monetary(compute="_compute_items")
     difference_count = fields.Integer("Open Findings", compute="_compute_items")
     difference = fields.Monetary("Reconciliation Difference", compute="_compute_items",
-                                 help="Sum of |QuickBooks - Odoo| over the open findings of the reconciliation.")
+                                 help="What the open findings of the reconciliation are off by, each entry counted once.")
     unposted_ok = fields.Boolean(compute="_compute_items")
     failed_ok = fields.Boolean(compute="_compute_items")
     blocked_ok = fields.Boolean(compute="_compute_items")
@@ -92,11 +95,10 @@ class QboCloseReadiness(models.TransientModel):
         values.update(self._qbo_grni_items(company, end))
         values.update(self._qbo_estimate_items(company, end))
         Line = self.env["qbo.reconciliation.line"]
-        [[hand_count, hand_amount]] = Line._read_group(
-            [("reconciliation_id", "=", run.id), ("kind", "=", "hand_typed"), ("state", "=", "open")],
-            [], ["__count", "abs_difference:sum"])
-        [[open_count, open_difference]] = Line._read_group(
-            [("reconciliation_id", "=", run.id), ("state", "=", "open")], [], ["__count", "abs_difference:sum"])
+        # Each entry counts once, at what it is off by (the run's own totals).
+        open_lines = Line.search([("reconciliation_id", "=", run.id), ("state", "=", "open")])
+        hand_count, hand_amount = open_lines.filtered(lambda line: line.kind == "hand_typed")._entry_totals()
+        open_count, open_difference = open_lines._entry_totals()
         values.update(hand_typed_count=hand_count, hand_typed_amount=hand_amount or 0.0,
                       difference_count=open_count, difference=open_difference or 0.0)
         # Without a finished run covering the month, nothing says QuickBooks agrees: not ready.
@@ -129,25 +131,67 @@ class QboCloseReadiness(models.TransientModel):
 
     @api.model
     def _qbo_grni_items(self, company, end):
-        """Goods received and not billed, aged from the order's first receipt to month end.
+        """Goods received and not billed as of month end, aged by receipt.
 
-        Value: (received - billed) x unit price of purchase lines of storable products, as they stand now.
+        What the GRNI account holds at month end: each purchase line's receipts up to that day (their
+        valuation layers on the vendor's side, vendor returns negative; goods shipped by the vendor under
+        an origin incoterm and still in transit then, at their in-transit value), less what was billed up to that
+        day (posted vendor bills and refunds dated on or before it), the oldest receipts billed first.
+        What is left of each receipt is aged from the receipt's own date. A receipt or bill made after
+        month end never changes the month's figure.
         """
-        lines = self.env["purchase.order.line"].search_fetch([
-            ("company_id", "=", company.id), ("product_id.is_storable", "=", True), ("order_id.state", "in", ("purchase", "done")),
-            ("order_id.effective_date", "<=", fields.Datetime.to_datetime(end) + timedelta(days=1)),
-        ], ["qty_received", "qty_invoiced", "price_unit", "order_id", "currency_id"])
+        until = fields.Datetime.to_datetime(end) + timedelta(days=1)
+        owned = defaultdict(list)  # purchase line -> [(day, quantity, value)], oldest first
+        for layer in self.env["stock.valuation.layer"].sudo().search_fetch([
+                ("company_id", "=", company.id), ("accounting_event", "in", VENDOR_EVENTS),
+                ("stock_move_id.purchase_line_id", "!=", False), ("create_date", "<", until)],
+                ["stock_move_id", "quantity", "value", "create_date", "accounting_date"], order="create_date, id"):
+            day = layer.accounting_date or layer.create_date.date()
+            owned[layer.stock_move_id.purchase_line_id].append((day, layer.quantity, layer.value))
+        # Shipped by the vendor under an origin incoterm: owned (and in GRNI) before it is received.
+        transit = defaultdict(lambda: [None, 0.0, 0.0])
+        for event in self.env["stock.inventory.event"].sudo().search_fetch([
+                ("company_id", "=", company.id), ("move_id.purchase_line_id", "!=", False), ("date", "<", until),
+                "|", ("to_state", "=", "in_transit"), ("from_state", "=", "in_transit")],
+                ["move_id", "to_state", "from_state", "quantity", "value", "date"], order="date, id"):
+            if event.from_state == event.to_state:
+                continue
+            sign = 1 if event.to_state == "in_transit" else -1
+            held = transit[event.move_id.purchase_line_id]
+            held[0] = held[0] or event.date.date()
+            held[1] += sign * event.quantity
+            held[2] += sign * event.value
+        for purchase_line, (day, quantity, value) in transit.items():
+            if quantity > 0:
+                owned[purchase_line].insert(0, (day, quantity, value))
+        billed = defaultdict(float)
+        for line in self.env["account.move.line"].sudo().search_fetch([
+                ("company_id", "=", company.id), ("purchase_line_id", "in", [pl.id for pl in owned]),
+                ("parent_state", "=", "posted"), ("date", "<=", end),
+                ("move_id.move_type", "in", ("in_invoice", "in_refund"))],
+                ["purchase_line_id", "quantity", "product_uom_id", "move_id", "product_id"]):
+            quantity = line.product_uom_id._compute_quantity(line.quantity, line.product_id.uom_id)
+            billed[line.purchase_line_id] += -quantity if line.move_id.move_type == "in_refund" else quantity
         buckets = dict.fromkeys(GRNI_BUCKETS, 0.0)
         over_90 = 0
-        for line in lines.filtered(lambda l: l.qty_received > l.qty_invoiced):
-            age = (end - line.order_id.effective_date.date()).days
-            value = line.currency_id._convert((line.qty_received - line.qty_invoiced) * line.price_unit,
-                                              company.currency_id, company, end)
-            bucket = next(b for b in GRNI_BUCKETS if age >= b[0] and (b[1] is None or age <= b[1]))
-            buckets[bucket] += value
-            over_90 += bucket[1] is None
-        return {"grni_0_30": buckets[GRNI_BUCKETS[0]], "grni_31_60": buckets[GRNI_BUCKETS[1]],
-                "grni_61_90": buckets[GRNI_BUCKETS[2]], "grni_over_90": buckets[GRNI_BUCKETS[3]],
+        for purchase_line, receipts in owned.items():
+            settled = billed[purchase_line] + sum(-qty for _day, qty, _value in receipts if qty < 0)
+            for day, quantity, value in receipts:
+                if quantity <= 0:
+                    continue
+                taken = min(quantity, max(settled, 0.0))
+                settled -= taken
+                left = value * (quantity - taken) / quantity
+                if company.currency_id.is_zero(left):
+                    continue
+                age = (end - day).days
+                bucket = next(b for b in GRNI_BUCKETS if age >= b[0] and (b[1] is None or age <= b[1]))
+                buckets[bucket] += left
+                over_90 += bucket[1] is None
+        return {"grni_0_30": company.currency_id.round(buckets[GRNI_BUCKETS[0]]),
+                "grni_31_60": company.currency_id.round(buckets[GRNI_BUCKETS[1]]),
+                "grni_61_90": company.currency_id.round(buckets[GRNI_BUCKETS[2]]),
+                "grni_over_90": company.currency_id.round(buckets[GRNI_BUCKETS[3]]),
                 "grni_over_90_count": over_90}
 
     @api.model

@@ -43,7 +43,10 @@ class QboPosting(models.Model):
             return  # only landed cost layers (they post from their landed cost) or layers already posted
         entries, blocked_reasons = [], []
         for (company, event, source), group in groups.items():
-            entries.append((company, event, source, min(group.ids), group._qbo_accounting_lines()))
+            # dated as Odoo books it: a count with an accounting date on that date, not the day it was validated
+            dated = [day for day in group.mapped("accounting_date") if day]
+            entries.append((company, event, source, min(group.ids), group._qbo_accounting_lines(),
+                            min(dated) if dated else None))
             # never a guess: a layer no event describes waits for a person, with the reason
             blocked_reasons.append(group._unclassified_reason() if event == "unclassified" else None)
         postings = self._enqueue(entries, blocked_reasons)

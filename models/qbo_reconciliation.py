@@ -18,13 +18,19 @@ from ..qbo_engine.errors import QboError
 from ..qbo_engine.reconcile import (
     DELETED, EDITED, MISSING, UNEXPECTED, Reconciler, compare_entries, entries_by_id, find_unexpected,
 )
-from ..qbo_engine.schemas import LINE_DETAIL_TYPE
+from ..qbo_engine.schemas import LINE_DETAIL_TYPE, JournalEntryDraft
 
 UNPOSTED_KINDS = {"draft": "not_posted", "to_post": "not_posted", "failed": "failed", "blocked": "blocked"}
 # QuickBooks keeps 30 days of change data capture.
 CDC_DAYS = 29
 # Balance-sheet roles: their TrialBalance balance is cumulative, so it compares with all postings to date.
 BALANCE_ROLES = ("inventory", "inventory_in_transit", "inventory_quality_hold", "grni", "accrued_landed_cost")
+# The roles that hold Odoo's stock valuation: a posting made from valuation layers moves them by the layers' value.
+VALUATION_ROLES = ("inventory", "inventory_quality_hold")
+# Postings whose inventory lines are the value of the layers they carry (a daily summary also carries
+# landed costs and hold changes, which have no layer of their own).
+LAYER_EVENTS_COMPARED = ("receipt", "delivery", "customer_return", "vendor_return", "scrap", "adjustment",
+                         "dropship", "revaluation")
 ROLE_ORDER = {role: index for index, (role, _label) in enumerate(ACCOUNT_ROLES)}
 
 
@@ -60,12 +66,19 @@ class QboReconciliation(models.Model):
     odoo_total = fields.Monetary("Odoo (Debits)", readonly=True, help="Debit amounts Odoo's books expect.")
     posting_total = fields.Monetary("Posted (Debits)", readonly=True, help="Debit amounts Odoo recorded as sent.")
     qbo_total = fields.Monetary("QuickBooks (Debits)", readonly=True, help="Debit amounts found in QuickBooks.")
+    skipped_count = fields.Integer("Skipped in Odoo", readonly=True)
+    valuation_count = fields.Integer("Valuation vs Postings", readonly=True)
     difference = fields.Monetary(
-        "Open Difference", readonly=True,
-        help="Sum of |QuickBooks - Odoo| over open findings: zero when every difference is matched or explained.")
-    balance_summary = fields.Text(
-        "QuickBooks Balances", readonly=True,
-        help="TrialBalance as of the last day per balance-sheet role, next to the postings Odoo recorded as sent.")
+        "Open Findings Total", readonly=True,
+        help="What the open findings are off by, each entry counted once (a blocked entry of 42.12 counts 42.12, "
+             "not once per line): zero when every difference is matched or explained.")
+    balance_ids = fields.One2many(
+        "qbo.reconciliation.balance", "reconciliation_id", "QuickBooks Balances", readonly=True,
+        help="Each synced balance-sheet account as of the last day: Odoo's books, what was posted, QuickBooks' "
+             "TrialBalance, and the net difference.")
+    balance_difference = fields.Monetary(
+        "Net Balance Difference", readonly=True,
+        help="Sum of |QuickBooks - Odoo| over the balance-sheet accounts, account by account.")
 
     @api.depends("company_id", "date_from", "date_to")
     def _compute_name(self):
@@ -124,8 +137,10 @@ class QboReconciliation(models.Model):
             return False
         self._qbo_carry_decisions(vals_list)
         self.env["qbo.reconciliation.line"].create(vals_list)
+        self.env["qbo.reconciliation.balance"].create(balances)
         self.write({"state": "done", "error_message": False, "entries_read": entries_read,
-                    "balance_summary": balances, "run_by_id": self.env.uid, "run_date": fields.Datetime.now()})
+                    "run_by_id": self.env.uid, "run_date": fields.Datetime.now(),
+                    "balance_difference": sum(abs(vals["difference"]) for vals in balances)})
         self._qbo_update_totals()
         return True
 
@@ -151,10 +166,9 @@ class QboReconciliation(models.Model):
         expected, posted_ids, account_roles = {}, {}, {}
         for posting in posted:
             try:
-                draft = posting._qbo_build_draft()
-                roles = {mapping.resolve(line.role, *_scope(line)).value: line.role for line in posting.line_ids}
+                draft, roles = _sent_entry(posting, mapping)
             except (MappingMissing, DimensionMissing, UnbalancedEntry, NothingToPost):
-                continue  # the mapping changed since: reported as such (below)
+                continue  # sent before payloads were kept, and the mapping changed since: reported below
             expected[posting.doc_number] = draft
             posted_ids[posting.doc_number] = posting.qbo_id
             account_roles[posting] = roles
@@ -203,8 +217,9 @@ class QboReconciliation(models.Model):
             qbo_roles = _amounts_by_role(entry, account_roles.get(posting, {})) if entry else {}
             if finding is None and posting.doc_number not in expected:
                 finding_kind, detail = "edited", _(
-                    "%(doc)s cannot be compared: its roles no longer map to QuickBooks accounts. Fix the account "
-                    "mapping, then run the reconciliation again.", doc=posting.doc_number)
+                    "%(doc)s cannot be compared: it was sent before Odoo kept what it sent, and its roles no longer "
+                    "map to QuickBooks accounts. Fix the account mapping, then run the reconciliation again.",
+                    doc=posting.doc_number)
             elif finding is None:
                 finding_kind, detail = None, None
             else:
@@ -245,8 +260,10 @@ class QboReconciliation(models.Model):
                 "explanation": _("%(count)s posted entries match QuickBooks.", count=count)})
         vals_list += self._qbo_hand_typed_vals(hand_typed + duplicates, candidates, found, mapping, company)
         vals_list += self._qbo_skipped_present_vals(skipped_present, skipped_numbers, candidates, company)
+        vals_list += self._qbo_skipped_vals(company, {f.doc_number for f in skipped_present})
+        vals_list += self._qbo_valuation_vals(postings)
         vals_list += self._qbo_layer_vals(company)
-        return vals_list, entries_read, self._qbo_balance_summary(reconciler, company)
+        return vals_list, entries_read, self._qbo_balance_vals(reconciler, company, mapping)
 
     def _qbo_line_vals(self, posting, kind, role, odoo, sent, qbo, explanation, qbo_id=None):
         return {
@@ -312,6 +329,57 @@ class QboReconciliation(models.Model):
                     day=fields.Date.to_date((entry.get("TxnDate") or "")[:10]) or posting.date))
         return vals_list
 
+    def _qbo_skipped_vals(self, company, present_numbers):
+        """Postings a person skipped: Odoo's valuation holds them, QuickBooks never will. Open until accepted."""
+        skipped = self.env["qbo.posting"].sudo().search([
+            ("company_id", "=", company.id), ("state", "=", "skipped"), ("date", ">=", self.date_from),
+            ("date", "<=", self.date_to), ("doc_number", "not in", list(present_numbers))], order="date, id")
+        vals_list = []
+        for posting in skipped:
+            why = _("%(posting)s was skipped by %(user)s (%(reason)s): Odoo's valuation includes it, QuickBooks "
+                    "does not. Accept this finding with a reason once the books agree another way.",
+                    posting=posting.display_label, user=posting.decided_by_id.name or _("a user"),
+                    reason=posting.decision_reason or _("no reason given"))
+            amounts = defaultdict(float)
+            for line in posting.line_ids:
+                amounts[line.role] += line.amount
+            vals_list += [self._qbo_line_vals(posting, "skipped", role, amount, 0.0, 0.0, why)
+                          for role, amount in sorted(amounts.items(), key=lambda item: ROLE_ORDER[item[0]])]
+        return vals_list
+
+    def _qbo_valuation_vals(self, postings):
+        """Postings whose inventory lines differ from the valuation layers they were made from.
+
+        Such a drift (a line changed after the fact, a rule valuing at another cost) leaves QuickBooks
+        equal to the postings while an account no longer matches Odoo's valuation: the one difference a
+        comparison with QuickBooks alone would never see.
+        """
+        compared = postings.filtered(lambda p: p.event_type in LAYER_EVENTS_COMPARED)
+        if not compared:
+            return []
+        layers = dict(self.env["stock.valuation.layer"].sudo()._read_group(
+            [("qbo_posting_id", "in", compared.ids)], ["qbo_posting_id"], ["value:sum"]))
+        lines = dict(self.env["qbo.posting.line"].sudo()._read_group(
+            [("posting_id", "in", compared.ids), ("role", "in", VALUATION_ROLES)], ["posting_id"], ["amount:sum"]))
+        labels = dict(self.env["qbo.posting.line"]._fields["role"]._description_selection(self.env))
+        vals_list = []
+        for posting in compared:
+            if posting not in layers:
+                continue
+            valued, posted = layers[posting], lines.get(posting, 0.0)
+            if posting.currency_id.is_zero(valued - posted):
+                continue
+            vals = self._qbo_line_vals(posting, "valuation", "inventory", valued, posted, posted, _(
+                "%(posting)s moves %(posted)s on %(roles)s while its %(layers)s valuation layer(s) are worth "
+                "%(valued)s: the postings have drifted from Odoo's valuation. Find what changed the posting "
+                "(its lines are what QuickBooks holds), correct it with an adjusting entry, or accept this "
+                "finding with a reason.", posting=posting.display_label, posted=posted, valued=valued,
+                roles=" + ".join(labels[role] for role in VALUATION_ROLES),
+                layers=len(posting.layer_ids)))
+            vals["difference"] = posting.currency_id.round(posted - valued)
+            vals_list.append(vals)
+        return vals_list
+
     def _qbo_layer_vals(self, company):
         """Valuation layers of the period that never reached the outbox (one row per day, Inventory role)."""
         start = datetime.combine(self.date_from, time.min)
@@ -343,25 +411,65 @@ class QboReconciliation(models.Model):
             roles.setdefault(mapping.account_id.qbo_id, mapping.role)
         return roles
 
-    def _qbo_balance_summary(self, reconciler, company):
-        """TrialBalance of the balance-sheet roles' accounts next to what Odoo recorded as posted to date."""
-        roles = self._qbo_account_roles(company)
-        accounts = [account for account, role in roles.items() if role in BALANCE_ROLES]
-        if not accounts:
-            return False
-        balances = reconciler.balances(self.date_to, accounts)
-        sent = dict(self.env["qbo.posting.line"].sudo()._read_group(
-            [("company_id", "=", company.id), ("posting_id.state", "=", "posted"),
-             ("posting_id.date", "<=", self.date_to), ("role", "in", BALANCE_ROLES)], ["role"], ["amount:sum"]))
-        labels = dict(self.env["qbo.reconciliation.line"]._fields["role"]._description_selection(self.env))
-        names = {a.qbo_id: a.name for a in self.env["qbo.account"].sudo().search(
-            [("company_id", "=", company.id), ("qbo_id", "in", accounts)])}
-        lines = []
-        for account in sorted(accounts, key=lambda a: ROLE_ORDER[roles[a]]):
-            lines.append(_("%(role)s (%(account)s): QuickBooks %(qbo)s, posted from Odoo %(sent)s", role=labels[roles[account]],
-                           account=names.get(account, account), qbo=balances.get(account, 0),
-                           sent=company.currency_id.round(sent.get(roles[account], 0.0))))
-        return "\n".join(lines)
+    def _qbo_balance_vals(self, reconciler, company, mapping):
+        """Each synced balance-sheet account as of the last day: Odoo's books, posted, QuickBooks' TrialBalance.
+
+        Posted amounts are the lines QuickBooks accepted (the stored payload, by account id); postings
+        not sent yet count on the account today's mapping gives them. A sub-account (an accrual per cost
+        type) is compared with its own lines only.
+        """
+        mappings = self.env["qbo.account.mapping"].sudo().search(
+            [("company_id", "=", company.id), ("role", "in", BALANCE_ROLES)])
+        scopes = {}
+        for row in mappings.sorted(lambda m: (ROLE_ORDER[m.role], m.id)):
+            scopes.setdefault(row.account_id.qbo_id, (row.account_id, row.role, row.cost_type))
+        if not scopes:
+            return []
+        posted = self._qbo_posted_by_account(company)
+        pending = self._qbo_pending_by_account(company, mapping)
+        balances = reconciler.balances(self.date_to, list(scopes))
+        vals_list = []
+        for sequence, (ref, (account, role, cost_type)) in enumerate(scopes.items()):
+            sent, waiting = posted.get(ref, 0.0), pending.get(ref, 0.0)
+            odoo = company.currency_id.round(sent + waiting)
+            qbo = float(balances.get(ref, 0))
+            vals_list.append({
+                "reconciliation_id": self.id, "sequence": sequence, "account_id": account.id, "account_ref": ref,
+                "role": role, "cost_type": cost_type, "odoo_amount": odoo, "posted_amount": sent,
+                "qbo_amount": qbo, "difference": company.currency_id.round(qbo - odoo),
+                "explanation": _("%(amount)s not yet in QuickBooks", amount=waiting)
+                if not company.currency_id.is_zero(waiting) else False,
+            })
+        return vals_list
+
+    def _qbo_posted_by_account(self, company):
+        """Signed amount (debit positive) per QuickBooks account id of the entries QuickBooks accepted, to date."""
+        self.env["qbo.posting"].flush_model(["payload", "state", "date", "company_id"])
+        self.env.cr.execute("""
+            SELECT line->'JournalEntryLineDetail'->'AccountRef'->>'value',
+                   SUM(CASE WHEN line->'JournalEntryLineDetail'->>'PostingType' = 'Debit'
+                            THEN (line->>'Amount')::numeric ELSE -(line->>'Amount')::numeric END)
+              FROM qbo_posting p, jsonb_array_elements(p.payload->'Line') line
+             WHERE p.company_id = %s AND p.state = 'posted' AND p.date <= %s AND p.payload IS NOT NULL
+          GROUP BY 1""", (company.id, self.date_to))
+        return {ref: float(amount) for ref, amount in self.env.cr.fetchall()}
+
+    def _qbo_pending_by_account(self, company, mapping):
+        """Postings to date that QuickBooks does not hold yet (or sent before payloads were kept), by account."""
+        amounts = defaultdict(float)
+        groups = self.env["qbo.posting.line"].sudo()._read_group(
+            [("company_id", "=", company.id), ("posting_id.date", "<=", self.date_to), "|",
+             ("posting_id.state", "in", ("draft", "to_post", "failed", "blocked")),
+             "&", ("posting_id.state", "=", "posted"), ("posting_id.payload", "=", False)],
+            ["role", "warehouse_id", "categ_id", "channel_id", "cost_type"], ["amount:sum"])
+        for role, warehouse, category, channel, cost_type, amount in groups:
+            try:
+                account = mapping.resolve(role, *(str(r.id) if r else None for r in (warehouse, category, channel)),
+                                          cost_type or None)
+            except MappingMissing:
+                continue  # no account yet: the posting's own finding (blocked) says so
+            amounts[account.value] += amount
+        return amounts
 
     def _qbo_carry_decisions(self, vals_list):
         """A finding accepted or resolved in an earlier run stays so: the daily job does not reopen it."""
@@ -387,16 +495,17 @@ class QboReconciliation(models.Model):
         Line = self.env["qbo.reconciliation.line"].sudo()
         for run in self:
             domain = [("reconciliation_id", "=", run.id)]
-            counts = dict(Line._read_group(domain + [("kind", "!=", "matched")], ["kind"], ["__count"]))
-            [[open_count, open_difference]] = Line._read_group(
-                domain + [("state", "=", "open")], [], ["__count", "abs_difference:sum"])
+            counts = {kind: lines._entry_totals()[0] for kind, lines in
+                      Line.search(domain + [("kind", "!=", "matched")]).grouped("kind").items()}
+            open_count, open_difference = Line.search(domain + [("state", "=", "open")])._entry_totals()
             [[odoo]] = Line._read_group(domain + [("odoo_amount", ">", 0)], [], ["odoo_amount:sum"])
             [[sent]] = Line._read_group(domain + [("posting_amount", ">", 0)], [], ["posting_amount:sum"])
             [[qbo]] = Line._read_group(domain + [("qbo_amount", ">", 0)], [], ["qbo_amount:sum"])
             run.write({
                 "finding_count": sum(counts.values()), "open_count": open_count,
                 **{f"{kind}_count": counts.get(kind, 0) for kind in
-                   ("not_posted", "failed", "blocked", "edited", "deleted", "hand_typed", "rounding")},
+                   ("not_posted", "failed", "blocked", "edited", "deleted", "hand_typed", "rounding", "skipped",
+                    "valuation")},
                 "odoo_total": odoo or 0.0, "posting_total": sent or 0.0, "qbo_total": qbo or 0.0,
                 "difference": open_difference or 0.0,
             })
@@ -415,6 +524,21 @@ def _scope(line):
             str(line.categ_id.id) if line.categ_id else None,
             str(line.channel_id.id) if line.channel_id else None,
             line.cost_type or None)
+
+
+def _sent_entry(posting, mapping):
+    """(draft, account id -> role) of what QuickBooks accepted for ``posting``: its stored payload.
+
+    A posting sent before payloads were kept is rebuilt through today's mapping.
+    """
+    lines = posting.line_ids.sorted(lambda line: (line.sequence, line.id))
+    if posting.payload:
+        draft = JournalEntryDraft.from_qbo(posting.payload)
+        if len(draft.lines) == len(lines):
+            return draft, {sent.account.value: line.role for sent, line in zip(draft.lines, lines)}
+        return draft, {mapping.resolve(line.role, *_scope(line)).value: line.role for line in lines}
+    draft = posting._qbo_build_draft()
+    return draft, {mapping.resolve(line.role, *_scope(line)).value: line.role for line in lines}
 
 
 def _our_entry(entries, qbo_id):

@@ -8,6 +8,11 @@ The amounts are signed (debit positive) and mean, for the finding's role and day
 * ``qbo_amount``     – what QuickBooks holds: the entry read back by DocNumber (lines on the accounts the
   posting's roles map to), or the hand-typed entry's lines on a synced account;
 * ``difference``     – ``qbo_amount - odoo_amount``.
+
+Kinds ``skipped`` and ``valuation`` compare Odoo with itself: a posting skipped by a person leaves
+Odoo's valuation without its entry; a posting whose inventory lines differ from the valuation layers
+it was made from is a drift between the valuation and the postings (``odoo_amount`` is then the
+layers' value, ``posting_amount`` the posting's lines).
 """
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -18,7 +23,8 @@ from ..const import ACCOUNT_ROLES, FINDING_KINDS, FINDING_STATES
 class QboReconciliationLine(models.Model):
     _name = "qbo.reconciliation.line"
     _description = "QuickBooks Reconciliation Finding"
-    _order = "reconciliation_id desc, day, role, kind, id"
+    # Open findings first, then what a person decided, then the matched rows.
+    _order = "reconciliation_id desc, attention, day, role, kind, id"
 
     reconciliation_id = fields.Many2one("qbo.reconciliation", "Run", required=True, ondelete="cascade", index=True,
                                         readonly=True)
@@ -43,6 +49,8 @@ class QboReconciliationLine(models.Model):
     accepted_by_id = fields.Many2one("res.users", "Accepted By", readonly=True)
     accepted_date = fields.Datetime(readonly=True)
     correction_posting_id = fields.Many2one("qbo.posting", "Repost / Correction", readonly=True)
+    attention = fields.Integer(compute="_compute_attention", store=True,
+                               help="0 open, 1 accepted or resolved, 2 matched: the order of the list.")
 
     @api.depends("kind", "role", "doc_number", "day")
     def _compute_display_name(self):
@@ -56,6 +64,35 @@ class QboReconciliationLine(models.Model):
     def _compute_abs_difference(self):
         for line in self:
             line.abs_difference = abs(line.difference)
+
+    @api.depends("state")
+    def _compute_attention(self):
+        for line in self:
+            line.attention = 0 if line.state == "open" else (1 if line.state else 2)
+
+    def _entry_key(self):
+        """One finding per entry: the rows of one posting (or one QuickBooks entry, one day of layers) count once."""
+        self.ensure_one()
+        if self.posting_id:
+            return ("posting", self.kind, self.posting_id.id)
+        if self.qbo_entry_id:
+            return ("qbo", self.kind, self.qbo_entry_id)
+        return ("day", self.kind, self.day)
+
+    def _entry_totals(self):
+        """(findings, amount): each entry counted once, at the amount it is off by.
+
+        A balanced entry off on two accounts (a blocked receipt: +x Inventory, -x GRNI) is off by x,
+        not 2x; an entry that touches one synced account only (typed by hand against an unsynced one)
+        is off by that line.
+        """
+        entries = {}
+        for line in self:
+            debit, credit = entries.get(line._entry_key(), (0.0, 0.0))
+            entries[line._entry_key()] = (debit + max(line.difference, 0.0), credit + max(-line.difference, 0.0))
+        currency = self.company_id.currency_id[:1]
+        total = sum(max(debit, credit) for debit, credit in entries.values())
+        return len(entries), currency.round(total) if currency else total
 
     # ----------------------------------------------------------------- actions
     def _check_open(self, kinds):
@@ -135,12 +172,17 @@ class QboReconciliationLine(models.Model):
         """Explained by a person: kept out of the open difference and of close readiness."""
         if not (reason or "").strip():
             raise UserError(_("Accepting finding %(finding)s needs a reason.", finding=self[:1].doc_number or self[:1].id))
-        self._check_open([kind for kind, _label in FINDING_KINDS if kind != "matched"])
-        self.write({"state": "accepted", "accepted_reason": reason.strip(), "accepted_by_id": user.id,
-                    "accepted_date": fields.Datetime.now()})
-        for run, lines in self.grouped("reconciliation_id").items():
+        kinds = [kind for kind, _label in FINDING_KINDS if kind != "matched"]
+        self._check_open(kinds)
+        # One finding per entry: accepting one of its rows accepts the entry's other rows of that kind.
+        accepted = self
+        for kind, lines in self.grouped("kind").items():
+            accepted |= self._siblings(lines, (kind,))
+        accepted.write({"state": "accepted", "accepted_reason": reason.strip(), "accepted_by_id": user.id,
+                        "accepted_date": fields.Datetime.now()})
+        for run, lines in accepted.grouped("reconciliation_id").items():
             run._qbo_note(_("%(user)s accepted %(count)s finding(s) (%(docs)s): %(reason)s", user=user.name,
-                            count=len(lines), docs=", ".join(filter(None, set(lines.mapped("doc_number")))) or "-",
+                            count=lines._entry_totals()[0], docs=", ".join(filter(None, set(lines.mapped("doc_number")))) or "-",
                             reason=reason.strip()))
         self.reconciliation_id._qbo_update_totals()
 

@@ -35,6 +35,11 @@ class StockValuationLayer(models.Model):
              "dropship, revaluation, landed cost), decided once when the layer is created. Postings, "
              "explanations and reports read it.")
 
+    accounting_date = fields.Date(
+        readonly=True, copy=False,
+        help="The day this layer counts on in the books when Odoo was told one (a count with an accounting "
+             "date); empty means the day it was created. Its posting is dated on it.")
+
     def init(self):
         # Layers made before this column existed (install on a running database, upgrade) are
         # classified once by the same rule; rows already classified are left alone, so this is
@@ -44,6 +49,11 @@ class StockValuationLayer(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         layers = super().create(vals_list)
+        # Odoo books a count with an accounting date on that date (stock.quant._apply_inventory passes
+        # it as force_period_date); the layer keeps it, since the posting is written at commit.
+        period_date = self.env.context.get("force_period_date")
+        if period_date:
+            layers.accounting_date = fields.Date.to_date(period_date)
         layers._set_accounting_events()
         self.env["qbo.posting"]._collect_layers(layers)
         return layers

@@ -201,6 +201,27 @@ class JournalEntryDraft(BaseModel):
         """Sum of the debit lines (= sum of the credit lines)."""
         return sum((line.amount for line in self.lines if line.posting_type == "Debit"), Decimal("0.00"))
 
+    @classmethod
+    def from_qbo(cls, data):
+        """The draft a :meth:`to_qbo` body was made from: what was sent, read back from the stored payload.
+
+        The reconciliation compares QuickBooks with this, never with the entry rebuilt through
+        today's account mapping (a mapping changed since must not look like an edit in QuickBooks).
+        """
+        def ref(value):
+            return Ref(**value) if value else None
+
+        lines = []
+        for line in data.get("Line") or []:
+            detail = line.get(LINE_DETAIL_TYPE) or {}
+            lines.append(JournalLine(
+                posting_type=detail.get("PostingType"), amount=line.get("Amount"),
+                account=ref(detail.get("AccountRef")), class_ref=ref(detail.get("ClassRef")),
+                department=ref(detail.get("DepartmentRef")), description=line.get("Description") or ""))
+        return cls(doc_number=data.get("DocNumber"), txn_date=data.get("TxnDate"),
+                   currency=(data.get("CurrencyRef") or {}).get("value"), multicurrency=True,
+                   private_note=data.get("PrivateNote") or "", lines=lines)
+
     def to_qbo(self):
         """The JSON body of QBO's JournalEntry create (JSON-ready: amounts are numbers)."""
         data = {

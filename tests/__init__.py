@@ -3,7 +3,9 @@ from . import test_inventory_state_delivery
 from . import test_inventory_state_returns
 from . import test_inventory_state_adjustments
 from . import test_inventory_event
+from . import test_ledger_hops
 from . import test_posting_outbox
+from . import test_posting_dates
 from . import test_landed_cost_variance
 from . import test_qbo_connection
 from . import test_qbo_account_mapping
@@ -11,6 +13,7 @@ from . import test_posting_sync
 from . import test_landed_cost_estimate
 from . import test_qbo_dashboard
 from . import test_reconciliation
+from . import test_reconciliation_accounts
 from . import test_posting_concurrency
 from . import test_tours
 from . import test_demo_data
@@ -39,3 +42,4 @@ from . import test_posting_runner_decisions
 from . import test_qbo_vendor_bills
 from . import test_posting_runner_lease
 from . import test_posting_runner_tokens
+from . import test_posting_runner_conflicts

@@ -1,88 +1,18 @@
 """Three-way reconciliation against the QuickBooks emulator, and month-end close readiness."""
 import json
-from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from ..qbo_engine.ratelimit import RateLimiter
-from .common import InventoryStateCommon
-from .qbo_common import QboEmulatorCommon
-
-
-def _plain(value):
-    """Entry JSON read back (Decimal amounts) as JSON QuickBooks accepts again."""
-    return json.loads(json.dumps(value, default=lambda v: float(v) if isinstance(v, Decimal) else str(v)))
-
-
-class _StepClock:
-    """A monotonic clock for the rate limiter that moves only when the limiter sleeps: a minute's wait takes none."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
+from .reconciliation_common import ReconciliationCommon, _plain, _StepClock
 
 
 @tagged("post_install", "-at_install")
-class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
-
-    def setUp(self):
-        super().setUp()
-        self.team = self.qbo_channel
-        self.today = fields.Date.context_today(self.env["qbo.posting"])
-        self.month_start = self.today.replace(day=1)
-        self.month_end = self.month_start + relativedelta(months=1, days=-1)
-        self._qbo_delete_all_entries()
-
-    # ------------------------------------------------------------------ helpers
-    def posting_of(self, order):
-        self.flush_ledger()
-        return self.env["qbo.posting"].search([("picking_id", "in", order.picking_ids.ids)])
-
-    def reconcile(self, company=None):
-        run = self.env["qbo.reconciliation"].create({
-            "company_id": (company or self.qbo_company).id, "date_from": self.month_start, "date_to": self.month_end})
-        self.flush_ledger()
-        self.assertTrue(run._qbo_run(with_commit=False, limiter=RateLimiter()), run.error_message)
-        return run
-
-    def findings(self, run, kind=None):
-        """(kind, role, odoo, posted, qbo, difference, state) of the run's rows, sorted."""
-        lines = run.line_ids.filtered(lambda line: not kind or line.kind == kind)
-        return sorted((line.kind, line.role, line.odoo_amount, line.posting_amount, line.qbo_amount, line.difference,
-                       line.state) for line in lines)
-
-    def edit_amounts(self, posting, amount):
-        client = self._qbo_client()
-        entry = _plain(client.get_journal_entry(posting.qbo_id))
-        for line in entry["Line"]:
-            line["Amount"] = amount
-        client.qb.update_object("JournalEntry", json.dumps(entry))
-
-    def delete_entry(self, posting):
-        client = self._qbo_client()
-        entry = client.get_journal_entry(posting.qbo_id)
-        client.qb.delete_object("JournalEntry", json.dumps({"Id": entry["Id"], "SyncToken": entry["SyncToken"]}))
-
-    def type_by_hand(self, amount, doc_number="HAND-1"):
-        accounts = self.qbo_demo["accounts"]
-        entry = {"DocNumber": doc_number, "TxnDate": str(self.today), "Line": [
-            {"DetailType": "JournalEntryLineDetail", "Amount": amount, "JournalEntryLineDetail": {
-                "PostingType": "Debit", "AccountRef": {"value": accounts["Inventory Asset"]}}},
-            {"DetailType": "JournalEntryLineDetail", "Amount": amount, "JournalEntryLineDetail": {
-                "PostingType": "Credit", "AccountRef": {"value": accounts["Retained Earnings"]}}},
-        ]}
-        return self._qbo_client().qb.create_object("JournalEntry", json.dumps(entry))["JournalEntry"]
+class TestReconciliation(ReconciliationCommon):
 
     # -------------------------------------------------------------------- tests
     def test_edited_and_deleted_entries_are_found_then_reposted_and_corrected(self):
@@ -101,8 +31,9 @@ class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
             ("edited", "inventory", 60.0, 60.0, 55.0, -5.0, "open"),
         ])
         self.assertRecordValues(run, [{
-            "state": "done", "edited_count": 2, "deleted_count": 2, "finding_count": 4, "open_count": 4,
-            "odoo_total": 80.0, "posting_total": 80.0, "qbo_total": 55.0, "difference": 50.0, "run_by_id": self.env.uid}])
+            "state": "done", "edited_count": 1, "deleted_count": 1, "finding_count": 2, "open_count": 2,
+            "odoo_total": 80.0, "posting_total": 80.0, "qbo_total": 55.0, "difference": 25.0, "run_by_id": self.env.uid}])
+        # Each entry counts once, at what it is off by: 20.00 deleted + 5.00 edited, not 20 + 20 + 5 + 5.
         deleted_line = run.line_ids.filtered(lambda l: l.kind == "deleted" and l.role == "inventory")
         self.assertEqual(deleted_line.posting_id, deleted)
         self.assertIn(deleted.doc_number, deleted_line.explanation)
@@ -161,7 +92,7 @@ class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
             ("edited", "grni", -60.0, -60.0, -55.0, 5.0, "open"),
             ("edited", "inventory", 60.0, 60.0, 55.0, -5.0, "open"),
         ])
-        self.assertRecordValues(run, [{"edited_count": 2, "deleted_count": 0, "hand_typed_count": 0}])
+        self.assertRecordValues(run, [{"edited_count": 1, "deleted_count": 0, "hand_typed_count": 0}])
         inventory = run.line_ids.filtered(lambda l: l.role == "inventory")
         self.assertRecordValues(inventory, [{"posting_id": posting.id, "doc_number": posting.doc_number,
                                              "qbo_entry_id": posting.qbo_id}])
@@ -239,7 +170,13 @@ class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
         self.assertRecordValues(line, [{"doc_number": "HAND-1", "qbo_entry_id": typed["Id"], "day": self.today}])
         self.assertIn("entered by hand", line.explanation)
         self.assertRecordValues(run, [{"hand_typed_count": 1, "difference": 15.0}])
-        self.assertIn("Inventory Asset", run.balance_summary)
+        # The balances tab: one row per synced account, Odoo beside what was posted beside QuickBooks.
+        inventory = run.balance_ids.filtered(lambda b: b.account_ref == self.qbo_demo["accounts"]["Inventory Asset"])
+        grni = run.balance_ids.filtered(lambda b: b.role == "grni")
+        self.assertRecordValues(inventory | grni, [
+            {"role": "inventory", "odoo_amount": 60.0, "posted_amount": 60.0, "qbo_amount": 75.0, "difference": 15.0},
+            {"role": "grni", "odoo_amount": -60.0, "posted_amount": -60.0, "qbo_amount": -60.0, "difference": 0.0}])
+        self.assertEqual(run.balance_difference, 15.0)
 
     def test_unposted_failed_blocked_accept_and_close_readiness(self):
         waiting = self.posting_of(self.receive(10, price=6.0))
@@ -263,8 +200,12 @@ class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
             ("not_posted", "grni", -60.0, 0.0, 0.0, 60.0, "open"),
             ("not_posted", "inventory", 60.0, 0.0, 0.0, -60.0, "open"),
         ])
-        self.assertRecordValues(run, [{"not_posted_count": 2, "failed_count": 2, "blocked_count": 2,
-                                       "hand_typed_count": 1, "open_count": 7, "difference": 187.0}])
+        # One finding per entry at what it is off by (the blocked receipt of 6.00 counts 6.00, not 12.00).
+        self.assertRecordValues(run, [{"not_posted_count": 1, "failed_count": 1, "blocked_count": 1,
+                                       "hand_typed_count": 1, "open_count": 4, "difference": 101.0}])
+        run.invalidate_recordset(["line_ids"])  # read back in the list's order
+        self.assertEqual(run.line_ids[:1].state, "open", "open findings are listed first")
+        self.assertFalse(run.line_ids[-1:].state, "matched rows last")
         self.assertIn("QuickBooks is busy", run.line_ids.filtered(lambda l: l.kind == "failed")[:1].explanation)
         self.assertIn("No account for Inventory", run.line_ids.filtered(lambda l: l.kind == "blocked")[:1].explanation)
 
@@ -278,7 +219,7 @@ class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
             "accepted_reason": "Receipt booked on the 1st of next month by agreement"}] * 2)
         self.assertTrue(all(not_posted.mapped("accepted_date")))
         self.assertIn("Receipt booked on the 1st", run.message_ids[0].body)
-        self.assertRecordValues(run, [{"open_count": 5, "difference": 67.0}])
+        self.assertRecordValues(run, [{"open_count": 3, "difference": 41.0}])
         with self.assertRaises(UserError):
             not_posted._accept("", self.env.user)
 
@@ -290,7 +231,7 @@ class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
             "blocked_count": 1, "blocked_amount": 6.0, "blocked_ok": False,
             "estimated_count": 0, "estimated_ok": True,
             "hand_typed_count": 1, "hand_typed_amount": 15.0, "hand_typed_ok": False,
-            "difference_count": 5, "difference": 67.0, "difference_ok": False,
+            "difference_count": 3, "difference": 41.0, "difference_ok": False,
             "grni_0_30": 93.0, "grni_over_90": 0.0, "grni_ok": True, "ready": False}])
 
         rest = run.line_ids.filtered(lambda l: l.state == "open")
@@ -319,7 +260,7 @@ class TestReconciliation(QboEmulatorCommon, InventoryStateCommon):
         self.env["qbo.reconciliation"]._cron_reconcile(with_commit=False, limiter=RateLimiter())
         run = self.env["qbo.reconciliation"].search([], order="id desc", limit=1)
         self.assertRecordValues(run, [{
-            "company_id": self.qbo_company.id, "state": "done", "date_to": self.today, "not_posted_count": 2,
+            "company_id": self.qbo_company.id, "state": "done", "date_to": self.today, "not_posted_count": 1,
             "date_from": (self.month_start - relativedelta(months=1))}])
 
     def test_two_companies_are_isolated(self):

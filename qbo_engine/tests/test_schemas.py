@@ -292,3 +292,13 @@ def test_entry_signature_refuses_a_malformed_line():
     with pytest.raises(ValueError, match="JournalEntry line lacks 'AccountRef'"):
         entry_signature({"Line": [{"Amount": 1, "DetailType": "JournalEntryLineDetail",
                                    "JournalEntryLineDetail": {"PostingType": "Debit"}}]})
+
+
+def test_from_qbo_reads_back_the_draft_a_payload_was_made_from():
+    sent = shipment_draft()
+    stored = json.loads(json.dumps(sent.to_qbo()))  # as the posting keeps it (a JSON column)
+    again = JournalEntryDraft.from_qbo(stored)
+    assert again.signature() == sent.signature()
+    assert again.to_qbo() == sent.to_qbo()
+    assert (again.doc_number, again.txn_date, again.total) == ("INV-53ALUSFF4VPLPA25", date(2024, 5, 31),
+                                                                Decimal("100.01"))
