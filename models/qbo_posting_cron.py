@@ -15,11 +15,13 @@ from datetime import timedelta
 import psycopg2.errors
 
 from odoo import _, api, fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.sql_db import TestCursor
 from odoo.tools import SQL, mute_logger
 
 from ..qbo_engine.builder import DimensionMissing, MappingMissing, NothingToPost, UnbalancedEntry
 from ..qbo_engine.errors import ErrorKind, QboError
-from ..qbo_engine.poster import PostRequest, Poster
+from ..qbo_engine.poster import NOT_SENT_REASONS, PostRequest, Poster
 from .qbo_error_messages import qbo_error_vals, qbo_sign_in_lost
 from .qbo_posting import RETRY_DELAYS
 
@@ -34,8 +36,9 @@ LEASE_MARGIN = 1.5
 DRAIN_TIME_BUDGET = 60
 DRAIN_CRON = "stock_quickbooks_sync.ir_cron_qbo_posting_drain"
 WAKE_KEY = "stock_quickbooks_sync.posting_drain_woken"
-# Retry-later reasons of a request that never left Odoo: no attempt is counted for them.
-NOT_SENT_REASONS = ("time_budget", "rate_limited", "tokens_busy", "tokens_not_saved")
+# A claim that meets another poster's change (a serialization failure, a deadlock) is tried again this
+# many times in a fresh transaction; after that its rows wait for the next run. Never a company failure.
+CLAIM_TRIES = 3
 # Entries that cannot be built wait for a person: a missing mapping, unbalanced lines, or a draft
 # QuickBooks would refuse (pydantic's ValidationError is a ValueError: e.g. a foreign currency).
 BUILD_ERRORS = (MappingMissing, DimensionMissing, UnbalancedEntry, ValueError)
@@ -143,6 +146,13 @@ class QboPosting(models.Model):
                     with self.env.cr.savepoint():
                         handled += self._qbo_drain_company(company, posting_ids, with_commit, max_batches,
                                                            limiter, deadline, on_batch)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                # Another poster or a user changed the same rows at the same moment: nothing is wrong with
+                # the company or its connection; what this run did not record is taken again next run.
+                if with_commit:
+                    self.env.cr.rollback()
+                _logger.info("QuickBooks posting for %s met a concurrent change (%s); the next run goes on",
+                             company.name, type(error).__name__)
             except Exception as error:  # noqa: BLE001 - isolate the company; its rows wait for the next run
                 if with_commit:
                     self.env.cr.rollback()
@@ -213,23 +223,30 @@ class QboPosting(models.Model):
     def _qbo_claim(self, company, posting_ids, with_commit):
         """Take up to one batch of due rows that no other poster holds (SKIP LOCKED), and lease them.
 
+        A claim racing another poster's (a row it just leased or recorded) is a conflict, not a
+        failure: it is tried again in a fresh transaction, and after ``CLAIM_TRIES`` (or at once
+        without commits, where the transaction cannot be renewed) no row is claimed and the rows
+        wait for the next run. The company's connection is never marked for it.
+
         :returns: the rows, carrying this claim's lease token in their context (``qbo_lease_token``):
             the token is this poster's own, never re-read from the rows, which another poster may
             have claimed since
         """
+        for _try in range(CLAIM_TRIES if with_commit else 1):
+            try:
+                ids = self._qbo_claim_due_ids(company, posting_ids, with_commit)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                _logger.info("QuickBooks claim for %s met another poster's change (%s)", company.name,
+                             type(error).__name__)
+                if with_commit:
+                    self.env.cr.rollback()
+                continue
+            break
+        else:
+            return self.browse()
         now = fields.Datetime.now()
-        self.env.flush_all()
-        self.env.cr.execute(SQL(
-            """SELECT id FROM qbo_posting
-                WHERE company_id = %(company)s AND state IN ('to_post', 'failed')
-                  AND (next_try IS NULL OR next_try <= %(now)s)
-                  AND (lease_until IS NULL OR lease_until < %(now)s)
-                  %(only)s
-             ORDER BY date, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED""",
-            company=company.id, now=now, limit=BATCH_SIZE,
-            only=SQL("AND id IN %s", tuple(posting_ids)) if posting_ids else SQL()))
         token = uuid.uuid4().hex
-        postings = self.browse([row[0] for row in self.env.cr.fetchall()]).with_context(qbo_lease_token=token)
+        postings = self.browse(ids).with_context(qbo_lease_token=token)
         if postings:
             # The lease and the look-up flag are committed before anything is sent: if this worker dies
             # after QuickBooks committed, the next poster looks the entry up instead of posting it again.
@@ -237,6 +254,33 @@ class QboPosting(models.Model):
             if with_commit:
                 self.env.cr.commit()
         return postings
+
+    @api.model
+    def _qbo_claim_due_ids(self, company, posting_ids, with_commit):
+        """Ids of due rows locked for this claim (SKIP LOCKED); raises PostgreSQL's concurrency errors.
+
+        With commits, the claim is a transaction of its own at READ COMMITTED: a row another poster
+        committed since is seen as it is now (leased: no longer due) instead of failing the claim
+        with a serialization failure, as Odoo's REPEATABLE READ would.
+        """
+        self.env.flush_all()
+        cr = self.env.cr
+        if with_commit:
+            cr.commit()  # nothing of the caller's is pending here: the drain commits after every batch
+            if not isinstance(cr, TestCursor):  # a test cursor is the test's transaction, already begun
+                cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+        now = fields.Datetime.now()
+        with cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+            cr.execute(SQL(
+                """SELECT id FROM qbo_posting
+                    WHERE company_id = %(company)s AND state IN ('to_post', 'failed')
+                      AND (next_try IS NULL OR next_try <= %(now)s)
+                      AND (lease_until IS NULL OR lease_until < %(now)s)
+                      %(only)s
+                 ORDER BY date, id LIMIT %(limit)s FOR UPDATE SKIP LOCKED""",
+                company=company.id, now=now, limit=BATCH_SIZE,
+                only=SQL("AND id IN %s", tuple(posting_ids)) if posting_ids else SQL()))
+            return [row[0] for row in cr.fetchall()]
 
     def _qbo_hold(self, token, for_send=False):
         """Lock the rows of this batch that still carry ``token``; returns them.
@@ -316,7 +360,10 @@ class QboPosting(models.Model):
         recordable = sending._qbo_hold(token)
         if failure is not None:
             for posting in recordable:
-                posting._qbo_apply_error(failure, duration, len(requests))
+                if failure.reason in NOT_SENT_REASONS:
+                    posting._qbo_wait_unsent(failure, posting.posting_key in look_up_first)
+                else:
+                    posting._qbo_apply_error(failure, duration, len(requests))
             return failure.kind == ErrorKind.REAUTH
         stop = False
         crashes = {}
@@ -329,6 +376,12 @@ class QboPosting(models.Model):
             try:
                 with self.env.cr.savepoint():
                     posting._qbo_apply_outcome(outcome, duration, len(requests))
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                # A row beside this one (its origin, its connection) changed meanwhile: not a fault of the
+                # row. It keeps its look-up flag and is released: the next run finds it in QuickBooks.
+                _logger.info("QuickBooks answer for %s not recorded after a concurrent change (%s); looked up "
+                             "at the next run", posting.doc_number, type(error).__name__)
+                posting.write({"lease_until": False, "needs_lookup": True})
             except Exception:  # noqa: BLE001 - this row's recording failed; the others' stand
                 _logger.exception("QuickBooks answer for %s could not be recorded", posting.doc_number)
                 crashes[posting.id] = traceback.format_exc()
@@ -411,14 +464,23 @@ class QboPosting(models.Model):
             self._qbo_log_attempt("adopted" if outcome.adopted else "posted", None, duration, batch_size)
             self._set_posted(outcome.qbo_id, outcome.sync_token, adopted=outcome.adopted)
             return
-        if outcome.error.reason in NOT_SENT_REASONS and not outcome.needs_lookup:
-            # Not sent in this run (time budget spent, no rate-limiter slot, sign-in being renewed): it waits,
-            # and no attempt is counted, since QuickBooks never saw it.
-            delay = outcome.error.retry_after or RETRY_DELAYS[0]
-            self.write(dict(qbo_error_vals(self.env, outcome.error, self.display_label), lease_until=False,
-                            next_try=fields.Datetime.now() + timedelta(seconds=delay)))
+        if outcome.error.reason in NOT_SENT_REASONS and not outcome.attempts:
+            self._qbo_wait_unsent(outcome.error, outcome.needs_lookup)
             return
         self._qbo_apply_error(outcome.error, duration, batch_size, needs_lookup=outcome.needs_lookup)
+
+    def _qbo_wait_unsent(self, error, needs_lookup):
+        """Nothing of this row left Odoo in this run: no entry sent, not even its look-up.
+
+        Refused before sending by our own side (time budget spent, no rate-limiter slot, sign-in being
+        renewed): it waits, and no attempt is counted, since QuickBooks never saw it; a row that was
+        to be looked up first still is. Its request id stays, as no answer was recorded.
+        """
+        self.ensure_one()
+        delay = error.retry_after or RETRY_DELAYS[0]
+        self.write(dict(qbo_error_vals(self.env, error, self.display_label), lease_until=False,
+                        needs_lookup=bool(needs_lookup),
+                        next_try=fields.Datetime.now() + timedelta(seconds=delay)))
 
     def _qbo_apply_error(self, error, duration, batch_size, needs_lookup=None):
         """Map an engine error to the posting's state: retry by itself, or wait for a person."""

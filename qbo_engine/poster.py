@@ -42,6 +42,9 @@ OUTCOME_STATUSES = (POSTED, RETRY, BLOCKED, REAUTH)
 LEASE_LOST = 'lease_lost'  # error reason: the caller's before_send withdrew the entry (another poster holds it)
 TIME_BUDGET_SPENT = 'time_budget'  # error reason: the run's time budget was used up before this entry's turn
 TIME_BUDGET = 120.0  # seconds a run may start new sends and look-ups for (see Poster.worst_case_seconds)
+# Error reasons of a call refused on our side before anything was sent (no rate-limiter slot in time,
+# the sign-in being renewed elsewhere or not saved, the run's time spent): QuickBooks never saw it.
+NOT_SENT_REASONS = (TIME_BUDGET_SPENT, 'rate_limited', 'tokens_busy', 'tokens_not_saved')
 
 _STATUS_BY_KIND = {
     ErrorKind.RETRY_LATER: RETRY,
@@ -68,7 +71,7 @@ class PostOutcome:
     qbo_id: str | None = None
     error: QboError | None = None
     adopted: bool = False
-    attempts: int = 0
+    attempts: int = 0  # sends of the entry in this run that left for QuickBooks (look-ups not counted)
     doc_number: str = ''
     sync_token: str | None = None
     needs_lookup: bool = False  # a send may have reached QuickBooks: next run, look up by DocNumber first
@@ -214,15 +217,18 @@ class _Run:
 
     # === SENDING === #
 
-    def _out_of_time(self, requests):
-        """Past the time budget: end ``requests`` for the next run instead of starting a step."""
+    def _out_of_time(self, requests, errors=None):
+        """Past the time budget: end ``requests`` for the next run instead of starting a step.
+
+        :param errors: key -> the error a send of this run ended with (it stands: that send left us)
+        """
         if self._clock() < self.deadline:
             return False
         error = QboError(ErrorKind.RETRY_LATER, 'time budget of the run spent', reason=TIME_BUDGET_SPENT,
                          retry_after=0,
                          user_message='This run of the poster used its time; the entry is sent by the next run.')
         for request in requests:
-            self._finish(request, RETRY, error=error)
+            self._finish(request, RETRY, error=(errors or {}).get(request.key) or error)
         return True
 
     def _still_allowed(self, chunk):
@@ -265,6 +271,10 @@ class _Run:
                 answers = [(request, self.client.create_journal_entry(request.draft, request.request_id), None)]
             except QboError as error:
                 answers = [(request, None, error)]
+        if answers and answers[0][2] is not None and answers[0][2].reason in NOT_SENT_REASONS:
+            with self._lock:  # refused on our side before the request went out: not a send
+                for request in chunk:
+                    self.sends[request.key] -= 1
 
         unsure = {}
         for request, entry, error in answers:
@@ -312,7 +322,7 @@ class _Run:
         :param errors: key -> the ambiguous error that led here (None for look-up-first)
         :returns: requests not found (safe to send again with the same request id)
         """
-        if self._out_of_time(requests):
+        if self._out_of_time(requests, errors):
             return []
         try:
             found = self.client.find_journal_entries_by_doc_numbers([r.draft.doc_number for r in requests])

@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import Form, tagged
 
+from ..models.qbo_posting import MAX_FAILED_ATTEMPTS
 from ..qbo_engine.ratelimit import RateLimiter
 from .common import InventoryStateCommon
 from .qbo_common import QboEmulatorCommon
@@ -164,6 +165,24 @@ class TestPostingRunnerDecisions(QboEmulatorCommon, InventoryStateCommon, CronMi
         self.qbo_connection.write({"timeout": 30, "state": "connected"})
         self.drain()
         self.assertEqual(posting.state, "posted")
+
+    def test_reads_refused_by_our_own_limiter_spend_no_attempt(self):
+        posting = self.posting_of(self.receive(2).picking_ids)
+        posting.needs_lookup = True  # its last send was in doubt: it is looked up before anything is sent
+        realm_id = self.qbo_demo["realm_id"]
+        served = self.qbo_server.counters().get("requests", 0)
+        for _run in range(MAX_FAILED_ATTEMPTS + 1):
+            limiter = RateLimiter()
+            limiter.pause(realm_id, 120)  # the quota is used up: no slot within the client's bound
+            self.env["qbo.posting"]._qbo_drain(self.qbo_company, with_commit=False, limiter=limiter)
+            self.env.invalidate_all()
+            posting.next_try = False
+        self.assertRecordValues(posting, [{"state": "to_post", "needs_lookup": True, "attempt_count": 0}])
+        self.assertIn("quota", posting.error_message)
+        self.assertEqual(self.qbo_server.counters().get("requests", 0), served, "nothing left Odoo")
+        self.drain()  # the quota is back: looked up (not there), sent once
+        self.assertRecordValues(posting, [{"state": "posted", "attempt_count": 1, "needs_lookup": False}])
+        self.assertEqual(len(self.entries(posting)), 1)
 
     # ------------------------------------------------- decisions in flight
     def test_skip_or_accept_refused_while_the_row_is_being_sent(self):

@@ -8,7 +8,7 @@ from quickbooks.objects.account import Account
 
 from qbo_engine.auth import TokenSet
 from qbo_engine.client import BatchItemResult, CompanySettings, QboClient
-from qbo_engine.errors import ErrorKind, QboError, ReconnectNeeded
+from qbo_engine.errors import ErrorKind, QboError, ReconnectNeeded, read_error
 from qbo_engine.poster import BLOCKED, POSTED, REAUTH, RETRY, PostRequest, Poster
 from qbo_engine.schemas import JournalEntryDraft
 
@@ -359,8 +359,45 @@ def test_no_new_send_after_the_time_budget():
 def test_no_look_up_after_the_time_budget_keeps_needs_lookup():
     qbo = FakeQbo(script=['timeout'])
     [outcome] = Poster(qbo, time_budget=5, clock=StepClock(3)).post(requests_for(1))
-    assert (outcome.status, outcome.error.reason, outcome.needs_lookup) == (RETRY, 'time_budget', True)
+    # the send's own error stands (it left for QuickBooks and counts), and the entry is looked up next run
+    assert (outcome.status, outcome.error.reason, outcome.needs_lookup, outcome.attempts) == \
+        (RETRY, 'timeout', True, 1)
     assert [call[0] for call in qbo.calls] == ['batch']
+
+
+def quota_used_up():
+    """What the client raises when the rate limiter gives no slot in time: nothing was sent."""
+    return QboError(ErrorKind.RETRY_LATER, 'no request slot free in time', retry_after=6, reason='rate_limited')
+
+
+def test_a_send_refused_by_our_own_limiter_is_not_a_send():
+    qbo = FakeQbo(script=[quota_used_up()])
+    outcomes = Poster(qbo, batch_size=2).post(requests_for(3))
+    assert [(o.status, o.error.reason, o.attempts, o.needs_lookup) for o in outcomes] == \
+        [(RETRY, 'rate_limited', 0, False)] * 3  # the first chunk refused, the rest stopped
+    assert not qbo.entries
+
+
+def test_a_look_up_refused_by_our_own_limiter_is_no_attempt_and_stays_to_look_up():
+    qbo = FakeQbo()
+    qbo.lookup_error = read_error(quota_used_up(), 'the journal entries of 2 numbers', 'journal_entries')
+    requests = requests_for(2)
+    outcomes = Poster(qbo).post(requests, look_up_first={requests[0].key})
+    assert (outcomes[0].status, outcomes[0].error.reason, outcomes[0].attempts, outcomes[0].needs_lookup) == \
+        (RETRY, 'rate_limited', 0, True)
+    assert outcomes[0].error.reading == 'journal_entries'
+    # the quota is used up: the other one waits too, never sent, nothing to look up
+    assert (outcomes[1].status, outcomes[1].attempts, outcomes[1].needs_lookup) == (RETRY, 0, False)
+    assert [call[0] for call in qbo.calls] == ['lookup']
+
+
+def test_a_send_in_doubt_whose_look_up_the_limiter_refused_keeps_its_send_error():
+    qbo = FakeQbo(script=['timeout'])
+    qbo.lookup_error = read_error(quota_used_up(), 'the journal entries of 1 number', 'journal_entries')
+    [outcome] = Poster(qbo).post(requests_for(1))
+    # it left for QuickBooks: an attempt, with the error of the send, looked up first next run
+    assert (outcome.status, outcome.error.reason, outcome.attempts, outcome.needs_lookup) == \
+        (RETRY, 'timeout', 1, True)
 
 
 def test_worst_case_of_a_batch_is_bounded_well_below_a_ten_minute_lease():
