@@ -3,7 +3,6 @@ from . import test_inventory_state_delivery
 from . import test_inventory_state_returns
 from . import test_inventory_state_adjustments
 from . import test_inventory_event
-from . import test_ledger_hops
 from . import test_posting_outbox
 from . import test_posting_dates
 from . import test_landed_cost_variance
@@ -42,4 +41,3 @@ from . import test_posting_runner_decisions
 from . import test_qbo_vendor_bills
 from . import test_posting_runner_lease
 from . import test_posting_runner_tokens
-from . import test_posting_runner_conflicts
