@@ -3,8 +3,6 @@ from odoo.tools import SQL
 
 from ..const import HOLD_STATES, INVENTORY_STATES, ON_HAND_STATES
 
-# States of goods a move is taking away: they stay at the move's source until it is done.
-DEPARTURE_STATES = ("reserved", "picked", "packed")
 # States of goods on their way to us: valued at what they entered with, not at the current unit cost.
 PIPELINE_STATES = ("ordered", "in_transit")
 
@@ -12,10 +10,11 @@ PIPELINE_STATES = ("ordered", "in_transit")
 class StockInventoryValueReport(models.Model):
     """Units and value per inventory state, location, warehouse and sales channel, from the ledger.
 
-    Each ledger event is read twice: its ``to_state`` side adds its quantity where the goods arrive
-    (``location_dest_id``), its ``from_state`` side removes it where they leave (``location_id``). Summing
-    the rows of a group therefore gives the balance of that group; filtered on a date, the balance at that
-    date. Value:
+    A plain sum over the ledger: each event is read twice, its ``to_state`` side adds its quantity at
+    ``to_location_id``, its ``from_state`` side removes it at ``from_location_id`` (the hop locations the
+    event stored when it was written; nothing is looked up on the move again). Summing the rows of a group
+    therefore gives the balance of that group; filtered on a date, the balance at that date, which later
+    operations never change (they only add rows after it). Value:
 
     - goods on hand (received, quality hold, available … inspected) are valued at Odoo's current unit cost
       of the product (valuation layers: value ÷ quantity per product and company), so the on-hand total is
@@ -30,7 +29,7 @@ class StockInventoryValueReport(models.Model):
 
     Owned = in transit, or in an on-hand state at an internal location (goods returned to the vendor end
     *returned* at the vendor's location and are no longer counted). A state's location is where its goods
-    sit: a move holds them at its source until they arrive at its destination (see ``_query``).
+    sit: the bin of the move line, where a pending move holds them until they arrive.
 
     The channel is the sales channel of the event (set from the sale order): goods reserved, picked or
     packed for a channel count for it; goods on the shelf have no channel yet.
@@ -63,31 +62,17 @@ class StockInventoryValueReport(models.Model):
         def states(keys):
             return SQL("(%s)", SQL(", ").join(SQL("%s", key) for key in keys))
 
-        on_hand, hold, departure = states(ON_HAND_STATES), states(HOLD_STATES), states(DEPARTURE_STATES)
-        pipeline = states(PIPELINE_STATES)
-        # Where the goods sit in a state. A move holds its goods at its source until they arrive: reserved,
-        # picked and packed goods are still where they were, and so are goods it gives back (reserved ->
-        # available before the move is done) and goods being inspected on their way out of the inspection
-        # location. Arriving (on hand, shipped, scrapped, returned) puts them at its destination; a state left
-        # by a move coming from outside the warehouse (returned -> available on a customer return) was there.
-        to_location = SQL("""
-            CASE WHEN e.to_state IN ('shipped', 'scrapped') THEN e.location_dest_id
-                 WHEN e.to_state IN ('received', 'quality_hold', 'returned', 'available')
-                      AND (e.from_state IS NULL OR e.from_state NOT IN %(departure)s
-                           OR (m.state = 'done' AND e.date >= m.date))
-                      THEN e.location_dest_id
-                 ELSE e.location_id END""", departure=departure)
-        from_location = SQL("""
-            CASE WHEN e.from_state IN %(on_hand)s AND source.usage NOT IN ('internal', 'transit')
-                 THEN e.location_dest_id ELSE e.location_id END""", on_hand=on_hand)
-        # the two sides of each event: (id offset, sign, state column, location expression)
+        on_hand, hold, pipeline = states(ON_HAND_STATES), states(HOLD_STATES), states(PIPELINE_STATES)
+        # the two sides of each event: (id offset, sign, state column, location column). A hop inside one
+        # state is read on both sides only when the goods changed place; a value change (same state, same
+        # place) adds its value once.
         sides = []
-        for offset, sign, state, location in ((0, 1, "to_state", to_location),
-                                              (1, -1, "from_state", from_location)):
+        for offset, sign, state, location in ((0, 1, "to_state", "to_location_id"),
+                                              (1, -1, "from_state", "from_location_id")):
             sides.append(SQL(
                 """
                 SELECT e.id * 2 + %(offset)s AS id, e.id AS event_id, e.date, e.company_id, e.product_id,
-                       e.product_tmpl_id, e.%(state)s AS state, %(location)s AS location_id,
+                       e.product_tmpl_id, e.%(state)s AS state, e.%(location)s AS location_id,
                        CASE WHEN e.%(state)s IN %(pipeline)s
                             THEN COALESCE(entry.warehouse_id, origin.warehouse_id, e.warehouse_id)
                             ELSE e.warehouse_id END AS warehouse_id,
@@ -98,29 +83,28 @@ class StockInventoryValueReport(models.Model):
                                                             (pp.standard_price ->> e.company_id::text)::numeric,
                                                             e.unit_cost)
                             WHEN e.%(state)s = 'in_transit'
-                                 THEN e.quantity * COALESCE(NULLIF(pol.qbo_in_transit_unit_cost, 0), entry.unit_cost,
-                                                            origin.unit_cost, e.unit_cost)
+                                 THEN e.quantity * COALESCE(entry.goods_unit_cost, origin.unit_cost, e.unit_cost)
                             WHEN e.%(state)s IN %(pipeline)s THEN e.quantity * COALESCE(entry.unit_cost, e.unit_cost)
                             ELSE e.value END AS value
                   FROM stock_inventory_event e
                   JOIN product_product pp ON pp.id = e.product_id
-             LEFT JOIN stock_move m ON m.id = e.move_id
-             LEFT JOIN purchase_order_line pol ON pol.id = m.purchase_line_id
-             LEFT JOIN stock_location source ON source.id = e.location_id
              LEFT JOIN stock_inventory_value_report_unit_cost cost
                        ON cost.product_id = e.product_id AND cost.company_id = e.company_id
              LEFT JOIN entry ON entry.move_id = e.move_id AND entry.state = e.%(state)s
              LEFT JOIN origin ON origin.move_id = e.move_id AND e.%(state)s = 'in_transit'
                  WHERE e.%(state)s IS NOT NULL
-                   AND (%(sign)s = 1 OR e.from_state IS DISTINCT FROM e.to_state)
+                   AND (%(sign)s = 1 OR e.from_state IS DISTINCT FROM e.to_state
+                        OR e.from_location_id IS DISTINCT FROM e.to_location_id)
                 """,
-                offset=offset, sign=sign, state=SQL.identifier(state), location=location, on_hand=on_hand,
-                pipeline=pipeline))
-        # What entered a pipeline state, per move: unit cost and warehouse its leaving side takes. Goods arriving
-        # from another warehouse's transit left it on the move they come from (its origin move).
+                offset=offset, sign=sign, state=SQL.identifier(state), location=SQL.identifier(location),
+                on_hand=on_hand, pipeline=pipeline))
+        # What entered a pipeline state, per move: unit cost and warehouse its leaving side takes (in transit: the
+        # cost the goods themselves entered at, i.e. what Inventory in Transit booked, without value changes).
+        # Goods arriving from another warehouse's transit left it on the move they come from (its origin move).
         return SQL("""
             WITH entry AS (
                 SELECT move_id, to_state AS state, SUM(value) / NULLIF(SUM(quantity), 0) AS unit_cost,
+                       SUM(value) FILTER (WHERE quantity <> 0) / NULLIF(SUM(quantity), 0) AS goods_unit_cost,
                        MIN(warehouse_id) AS warehouse_id
                   FROM stock_inventory_event
                  WHERE to_state IN %(pipeline)s AND move_id IS NOT NULL

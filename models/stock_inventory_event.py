@@ -1,7 +1,11 @@
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
-from ..const import INVENTORY_STATES, UNCLASSIFIED_PREFIX
+from ..const import INVENTORY_STATES, ON_HAND_STATES, UNCLASSIFIED_PREFIX
+
+# States of goods a move is taking away (see the backfill of hop locations).
+DEPARTURE_STATES = ("reserved", "picked", "packed")
 
 # Set only by ``_record``: the ledger is appended to by the addon's own code, never by hand.
 LEDGER_WRITE_KEY = "stock_quickbooks_sync_ledger_write"
@@ -13,6 +17,12 @@ class StockInventoryEvent(models.Model):
     Rows are only ever created, in batches, by ``stock.inventory.tracker`` inside
     the transaction of the stock operation. Corrections are new events; balances
     per state are derived with ``_read_group`` (to_state adds, from_state removes).
+
+    Each row is one hop of goods: from ``from_state`` at ``from_location_id`` to ``to_state`` at
+    ``to_location_id`` (the bins of the move lines, with their lot and package), as they were when the
+    event was written. Goods a pending move holds (ordered, reserved, picked …) are where they are: their
+    from and to location are the same real place. ``location_id`` / ``location_dest_id`` only say what the
+    move was asked to do.
     """
 
     _name = "stock.inventory.event"
@@ -33,8 +43,20 @@ class StockInventoryEvent(models.Model):
     uom_id = fields.Many2one("uom.uom", "Unit", required=True, readonly=True)
     from_state = fields.Selection(INVENTORY_STATES, readonly=True, index=True)
     to_state = fields.Selection(INVENTORY_STATES, readonly=True, index=True)
-    location_id = fields.Many2one("stock.location", "From Location", readonly=True)
-    location_dest_id = fields.Many2one("stock.location", "To Location", readonly=True)
+    package_id = fields.Many2one("stock.quant.package", "Package", readonly=True, index="btree_not_null",
+                                 help="The package the goods are in after this hop, where the move line knows it.")
+    from_location_id = fields.Many2one(
+        "stock.location", "From Location", readonly=True, index="btree_not_null",
+        help="Where the goods were, in the state they left: the bin of the move line.")
+    to_location_id = fields.Many2one(
+        "stock.location", "To Location", readonly=True, index="btree_not_null",
+        help="Where the goods are, in the state they entered: the bin of the move line. For goods a pending move "
+        "holds, the same place as where they were.")
+    location_id = fields.Many2one("stock.location", "Move Source", readonly=True,
+                                  help="The source location of the move, as the move had it.")
+    location_dest_id = fields.Many2one("stock.location", "Move Destination", readonly=True,
+                                       help="The destination of the move, as the move had it; the goods may not "
+                                       "be there yet (see To Location).")
     warehouse_id = fields.Many2one("stock.warehouse", readonly=True, index="btree_not_null")
     channel_id = fields.Many2one("crm.team", "Sales Channel", readonly=True, index="btree_not_null")
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -55,6 +77,38 @@ class StockInventoryEvent(models.Model):
         # A SKU's trace and its balances read events by product in date order.
         tools.create_index(self._cr, "stock_inventory_event_product_date_index",
                            self._table, ["product_id", "date", "id"])
+        self._backfill_hop_locations()
+
+    def _backfill_hop_locations(self):
+        """Give rows written before the ledger kept hop locations the best ones known, once.
+
+        Those rows only have the move's locations (and, for pending moves, the source written as the
+        destination). The rules are those the inventory-value report placed them with, so an upgraded
+        database reports the same balances; a row that already has a hop location is never touched again.
+        """
+        self.env.cr.execute(SQL("""
+            UPDATE stock_inventory_event e
+               SET to_location_id = hop.to_location_id,
+                   from_location_id = CASE WHEN e.from_state IS NOT DISTINCT FROM e.to_state
+                                           THEN hop.to_location_id ELSE hop.from_location_id END
+              FROM (
+                SELECT e.id,
+                       CASE WHEN e.to_state IN ('shipped', 'scrapped') THEN e.location_dest_id
+                            WHEN e.to_state IN ('received', 'quality_hold', 'returned', 'available')
+                                 AND (e.from_state IS NULL OR e.from_state NOT IN %(departure)s
+                                      OR (m.state = 'done' AND e.date >= m.date))
+                                 THEN e.location_dest_id
+                            ELSE e.location_id END AS to_location_id,
+                       CASE WHEN e.from_state IN %(on_hand)s AND source.usage NOT IN ('internal', 'transit')
+                            THEN e.location_dest_id ELSE e.location_id END AS from_location_id
+                  FROM stock_inventory_event e
+             LEFT JOIN stock_move m ON m.id = e.move_id
+             LEFT JOIN stock_location source ON source.id = e.location_id
+                 WHERE e.from_location_id IS NULL AND e.to_location_id IS NULL
+                   AND (e.location_id IS NOT NULL OR e.location_dest_id IS NOT NULL)
+              ) hop
+             WHERE hop.id = e.id""",
+            departure=tuple(DEPARTURE_STATES), on_hand=tuple(ON_HAND_STATES)))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -73,12 +127,19 @@ class StockInventoryEvent(models.Model):
         if not vals_list:
             return self.browse()
         ledger = self.sudo().with_context(**{LEDGER_WRITE_KEY: True})
-        events = ledger.create([
-            dict({key: value for key, value in vals.items() if key != "product_tmpl_id"},
-                 is_unclassified=vals["reason"].startswith(UNCLASSIFIED_PREFIX))
-            for vals in vals_list])
+        events = ledger.create([self._hop_vals(vals) for vals in vals_list])
         events.flush_recordset()  # appended right before commit, after the ORM's own flush
         return events
+
+    @api.model
+    def _hop_vals(self, vals):
+        """The row to create from a writer's values. A writer that knows no hop locations (a value change:
+        the goods stay where they are) gets the move locations it gave."""
+        vals = {key: value for key, value in vals.items() if key != "product_tmpl_id"}
+        vals.setdefault("from_location_id", vals.get("location_id") or False)
+        vals.setdefault("to_location_id", vals.get("location_dest_id") or False)
+        vals["is_unclassified"] = vals["reason"].startswith(UNCLASSIFIED_PREFIX)
+        return vals
 
     def write(self, vals):
         raise UserError(_(

@@ -5,13 +5,15 @@ are recorded once per transaction:
 
 Stock operations only mark the moves they touch (``_mark_dirty``). Right before the
 transaction commits (``cr.precommit``), every marked move is classified once, in one
-batch: what quantities it holds in which state (its *claim*), compared with the claim
-recorded last time. The difference becomes events, appended in one create. So a
+batch: what quantities it holds in which state, where (the bin of each move line) and of
+which lot and package (its *claim*), compared with the claim recorded last time. The
+difference becomes events, one per hop with its from and to location, appended in one
+create. So a
 validation of 50 moves costs a handful of queries, a rolled-back operation leaves no
 event, and a committed one always has its events.
 """
 import json
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 from odoo import _, api, fields, models
 from odoo.tools import SQL, float_is_zero, float_round
@@ -22,6 +24,9 @@ DIRTY_KEY = "stock_quickbooks_sync.dirty_moves"
 POSITIONS_KEY = "stock_quickbooks_sync.warehouse_positions"
 PENDING_STATES = ("waiting", "confirmed", "partially_available", "assigned")
 VENDOR_STATES = ("ordered", "in_transit")
+
+# One side of a ledger hop: the goods' state and where they are (location, lot, package ids).
+Hop = namedtuple("Hop", "state location lot package", defaults=(False, False, False))
 
 
 class Unclassified(Exception):
@@ -125,9 +130,9 @@ class StockInventoryTracker(models.AbstractModel):
             return None
 
     @api.model
-    def _final_state(self, move, positions):
-        """State of the goods once ``move`` is done."""
-        dest = move.location_dest_id
+    def _final_state(self, move, positions, dest=None):
+        """State of the goods once ``move`` is done, at ``dest`` (a move line's destination; default: the move's)."""
+        dest = dest or move.location_dest_id
         if dest.usage == "customer":
             return "shipped"
         if dest.usage == "supplier":
@@ -158,32 +163,67 @@ class StockInventoryTracker(models.AbstractModel):
 
     @api.model
     def _claim(self, move, old_claim, positions):
-        """Quantities (product UoM) the move holds, by (state, lot id).
+        """Quantities (product UoM) the move holds, by (state, location id, lot id, package id).
 
-        Pending receipts hold their whole demand as ordered/in transit; pending moves
-        from our own locations hold only what is reserved on them; done moves hold
-        what they moved, in the state they left it.
+        Pending receipts hold their whole demand as ordered/in transit, at the vendor; pending moves
+        from our own locations hold only what is reserved on them, in the bin it is reserved in; done
+        moves hold what they moved, in the state they left it, in the bin each line put it.
+
+        :returns: (claim, origins): origins maps a key of the claim to the ``[location id, qty]`` its
+            goods came from (the move lines' source bins), in line order
         """
         claim = defaultdict(float)
+        origins = defaultdict(list)
         source = move.location_id
         if move.state == "done":
-            final = self._final_state(move, positions)
             if move.move_line_ids:
+                finals = {}
                 for line in move.move_line_ids:
-                    claim[(final, line.lot_id.id)] += line.quantity_product_uom
+                    dest = line.location_dest_id
+                    if dest not in finals:
+                        finals[dest] = self._final_state(move, positions, dest)
+                    key = (finals[dest], dest.id, line.lot_id.id, line.result_package_id.id)
+                    claim[key] += line.quantity_product_uom
+                    origins[key].append([line.location_id.id, line.quantity_product_uom])
             else:
-                claim[(final, False)] += move.product_qty
+                key = (self._final_state(move, positions), move.location_dest_id.id, False, False)
+                claim[key] += move.product_qty
+                origins[key].append([source.id, move.product_qty])
         elif move.state == "cancel":
-            vendor_qty = sum(qty for (state, _lot), qty in old_claim.items() if state in VENDOR_STATES)
+            vendor_qty = sum(qty for key, qty in old_claim.items() if key[0] in VENDOR_STATES)
             if vendor_qty:
-                claim[("cancelled", False)] = vendor_qty
+                claim[("cancelled", source.id, False, False)] = vendor_qty
         elif move.state in PENDING_STATES:
             if source.usage == "supplier":
-                claim[(self._vendor_state(move), False)] = move.product_qty
+                claim[(self._vendor_state(move), source.id, False, False)] = move.product_qty
             elif source.usage == "internal":
-                source_state = self._position(source, positions)
+                held = {}
                 for line in move.move_line_ids:
-                    claim[(self._held_state(line, source_state), line.lot_id.id)] += line.quantity_product_uom
+                    bin_ = line.location_id
+                    if bin_ not in held:
+                        held[bin_] = self._position(bin_, positions)
+                    package = line.result_package_id or line.package_id
+                    key = (self._held_state(line, held[bin_]), bin_.id, line.lot_id.id, package.id)
+                    claim[key] += line.quantity_product_uom
+        return claim, origins
+
+    @api.model
+    def _recorded_claim(self, move):
+        """The claim last recorded for ``move``, by (state, location id, lot id, package id).
+
+        A claim recorded before the ledger kept bins (``[state, lot, qty]``) is read at the place the
+        ledger knew then: the move's destination once done, else its source.
+        """
+        claim = {}
+        for row in move.inventory_claim or []:
+            if len(row) == 3:
+                state, lot, qty = row
+                done = move.state == "done" and state != "cancelled"
+                key = (state, (move.location_dest_id if done else move.location_id).id, lot, False)
+            else:
+                state, location, lot, package, qty = row
+                key = (state, location, lot, package)
+            claim[key] = claim.get(key, 0.0) + qty
         return claim
 
     @api.model
@@ -199,9 +239,9 @@ class StockInventoryTracker(models.AbstractModel):
             company = move.company_id
             if company not in positions:
                 positions[company] = self._read_warehouse_positions(company)
-            old = {(state, lot): qty for state, lot, qty in (move.inventory_claim or [])}
+            old = self._recorded_claim(move)
             try:
-                state = self._display_state(move, self._claim(move, old, positions[company]), positions[company])
+                state = self._display_state(move, self._claim(move, old, positions[company])[0], positions[company])
             except Unclassified:
                 try:
                     state = self._display_state(move, old, positions[company])
@@ -213,7 +253,7 @@ class StockInventoryTracker(models.AbstractModel):
     def _display_state(self, move, claim, positions):
         if move.state == "cancel":
             return "cancelled"
-        held = [state for (state, _lot), qty in claim.items() if qty > 0]
+        held = [key[0] for key, qty in claim.items() if qty > 0]
         if held:
             return max(held, key=INVENTORY_STATE_ORDER.__getitem__)
         source = move.location_id
@@ -223,39 +263,65 @@ class StockInventoryTracker(models.AbstractModel):
 
     # ------------------------------------------------------------------ pairing
     @api.model
-    def _pair(self, old, new, rounding):
-        """Turn the change from ``old`` to ``new`` claim into (from, to, lot, qty, kind) hops.
+    def _pair(self, old, new, rounding, origins=None):
+        """Turn the change from ``old`` to ``new`` claim into hops
+        ``(from_state, from_location, to_state, to_location, lot, package, qty, kind)``.
 
-        Decreases are matched to increases in chain order, preferring the same lot.
-        What is left over enters from the source location ('take') or goes back to it
-        ('release').
+        Decreases are matched to increases in chain order, preferring the same lot held in the bin the
+        increase's move lines took their goods from (``origins``, see ``_claim``), then the same lot.
+        What is left over enters from the bin the lines took it from ('take': from_state None, the caller
+        knows the state of that bin) or stays where it was held ('release': to_state None, idem).
         """
-        keys = set(old) | set(new)
+        origins = origins or {}
+
+        def is_zero(qty):
+            return float_is_zero(qty, precision_rounding=rounding)
+
+        def consume(sources, location, qty):
+            """Take ``qty`` off the sources, from ``location`` first."""
+            for source in sorted(sources, key=lambda src: src[0] != location):
+                used = min(qty, source[1])
+                source[1] -= used
+                qty -= used
+                if is_zero(qty):
+                    return
+
         decreases = []
         increases = []
-        for key in sorted(keys, key=lambda k: (INVENTORY_STATE_ORDER[k[0]], k[1] or 0)):
+        for key in sorted(set(old) | set(new), key=lambda k: (
+                INVENTORY_STATE_ORDER[k[0]], k[1] or 0, k[2] or 0, k[3] or 0)):
             delta = float_round(new.get(key, 0.0) - old.get(key, 0.0), precision_rounding=rounding)
-            if float_is_zero(delta, precision_rounding=rounding):
+            if is_zero(delta):
                 continue
-            (increases if delta > 0 else decreases).append([key[0], key[1], abs(delta)])
+            (increases if delta > 0 else decreases).append([key, abs(delta)])
         hops = []
         for inc in increases:
-            for prefer_lot in (True, False):
+            state, location, lot, package = inc[0]
+            sources = [list(source) for source in origins.get(inc[0], ())] or [[location, inc[1]]]
+            bins = {source[0] for source in sources}
+            for match in ("bin_and_lot", "lot", "any"):
                 for dec in decreases:
-                    if float_is_zero(inc[2], precision_rounding=rounding):
+                    if is_zero(inc[1]):
                         break
-                    if float_is_zero(dec[2], precision_rounding=rounding) or (
-                            prefer_lot and dec[1] != inc[1]):
+                    (dec_state, dec_location, dec_lot, _dec_package) = dec[0]
+                    if is_zero(dec[1]) or (match != "any" and dec_lot != lot) or (
+                            match == "bin_and_lot" and dec_location not in bins):
                         continue
-                    qty = min(inc[2], dec[2])
-                    hops.append((dec[0], inc[0], inc[1] or dec[1], qty, "transfer"))
-                    inc[2] -= qty
-                    dec[2] -= qty
-            if not float_is_zero(inc[2], precision_rounding=rounding):
-                hops.append((None, inc[0], inc[1], inc[2], "take"))
-        for dec in decreases:
-            if not float_is_zero(dec[2], precision_rounding=rounding):
-                hops.append((dec[0], None, dec[1], dec[2], "release"))
+                    qty = min(inc[1], dec[1])
+                    hops.append((dec_state, dec_location, state, location, lot or dec_lot, package, qty, "transfer"))
+                    consume(sources, dec_location, qty)
+                    inc[1] -= qty
+                    dec[1] -= qty
+            for source in sources:
+                if is_zero(inc[1]):
+                    break
+                qty = inc[1] if source is sources[-1] else min(inc[1], source[1])
+                if not is_zero(qty):
+                    hops.append((None, source[0], state, location, lot, package, qty, "take"))
+                    inc[1] -= qty
+        for (state, location, lot, package), qty in decreases:
+            if not is_zero(qty):
+                hops.append((state, location, None, location, lot, package, qty, "release"))
         return hops
 
     @api.model
@@ -349,30 +415,43 @@ class StockInventoryTracker(models.AbstractModel):
         positions = self._warehouse_positions(moves.company_id)
         costs = self._unit_costs(moves)
         now = fields.Datetime.now()
+        Location = self.env["stock.location"]
         vals_list = []
         updates = []
         for move in moves:
-            old = {(state, lot): qty for state, lot, qty in (move.inventory_claim or [])}
+            old = self._recorded_claim(move)
             try:
-                new = self._claim(move, old, positions)
+                new, origins = self._claim(move, old, positions)
             except Unclassified as error:
+                # the state is unchanged: the goods are recorded where the move left them
+                place = Hop(move.inventory_state, (move.location_dest_id if move.state == "done"
+                                                   else move.location_id).id)
                 vals_list.append(self._event_vals(
-                    move, move.inventory_state, move.inventory_state, False, move.product_qty,
-                    costs[move.id], user_id, now, UNCLASSIFIED_PREFIX + str(error)))
+                    move, place, place, move.product_qty, costs[move.id], user_id, now,
+                    UNCLASSIFIED_PREFIX + str(error)))
                 continue
             rounding = move.product_id.uom_id.rounding
-            for from_state, to_state, lot, qty, kind in self._pair(old, new, rounding):
+            for from_state, from_loc, to_state, to_loc, lot, package, qty, kind in self._pair(
+                    old, new, rounding, origins):
                 if kind == "take":
-                    # the goods were where the move found them (None: they were not ours)
-                    from_state = self._location_state(move.location_id, positions)
+                    # the goods were where the move line found them (None: they were not ours)
+                    from_state = self._location_state(Location.browse(from_loc), positions)
                 elif kind == "release":
-                    to_state = self._release_state(move, positions)
-                for hop_from, hop_to in self._expand(from_state, to_state, move.location_id.usage):
+                    to_loc = self._release_location(move, Location.browse(from_loc)).id
+                    to_state = self._release_state(Location.browse(to_loc), positions)
+                hops = self._expand(from_state, to_state, move.location_id.usage)
+                # a state passed through on the way sits where the goods were, except goods back from a
+                # customer, who are returned where they arrive
+                places = [from_loc] + [to_loc if state == "returned" else from_loc for _s, state in hops[:-1]] \
+                    + [to_loc]
+                for index, (hop_from, hop_to) in enumerate(hops):
                     if hop_from != hop_to:
                         reason = self._reason(move, hop_from, hop_to, kind)
                         vals_list.append(self._event_vals(
-                            move, hop_from, hop_to, lot, qty, costs[move.id], user_id, now, reason))
-            claim = sorted([state, lot, qty] for (state, lot), qty in new.items() if qty)
+                            move, Hop(hop_from, places[index], lot, package),
+                            Hop(hop_to, places[index + 1], lot, package), qty, costs[move.id], user_id, now,
+                            reason))
+            claim = sorted(list(key) + [qty] for key, qty in new.items() if qty)
             if claim != sorted(move.inventory_claim or []):
                 updates.append((move.id, json.dumps(claim)))
         self._write_claims(moves, updates)
@@ -398,16 +477,24 @@ class StockInventoryTracker(models.AbstractModel):
 
 
     @api.model
-    def _release_state(self, move, positions):
-        """Where quantities a move lets go of end up: back to the source position, or out of the ledger."""
-        if move.location_id.usage == "internal":
-            return self._position(move.location_id, positions)
+    def _release_location(self, move, held_at):
+        """Where quantities a move lets go of are: goods it held at its source stay in their bin; goods a
+        done move had already put at its destination (its quantity lowered afterwards) go back to its source."""
+        if move.state == "done" and not (held_at.parent_path or "").startswith(move.location_id.parent_path or "-"):
+            return move.location_id
+        return held_at
+
+    @api.model
+    def _release_state(self, location, positions):
+        """State of quantities a move lets go of at ``location``: that of the bin, or out of the ledger."""
+        if location.usage == "internal":
+            return self._position(location, positions)
         return None
 
     @api.model
-    def _event_vals(self, move, from_state, to_state, lot_id, qty, unit_cost, user_id, date, reason):
+    def _event_vals(self, move, origin, target, qty, unit_cost, user_id, date, reason):
+        """Values of one ledger row: ``qty`` of the move's goods hop from ``origin`` to ``target`` (``Hop``)."""
         currency = move.company_id.currency_id
-        done = move.state == "done"
         sale = move.sale_line_id.order_id
         return {
             "date": date,
@@ -416,13 +503,16 @@ class StockInventoryTracker(models.AbstractModel):
             "picking_id": move.picking_id.id,
             "product_id": move.product_id.id,
             "product_tmpl_id": move.product_id.product_tmpl_id.id,
-            "lot_id": lot_id or False,
+            "lot_id": target.lot or origin.lot or False,
+            "package_id": target.package or False,
             "quantity": qty,
             "uom_id": move.product_id.uom_id.id,
-            "from_state": from_state or False,
-            "to_state": to_state or False,
+            "from_state": origin.state or False,
+            "to_state": target.state or False,
+            "from_location_id": origin.location or False,
+            "to_location_id": target.location or False,
             "location_id": move.location_id.id,
-            "location_dest_id": (move.location_dest_id if done else move.location_id).id,
+            "location_dest_id": move.location_dest_id.id,
             "warehouse_id": (move.location_dest_id.warehouse_id or move.location_id.warehouse_id
                              or move.picking_type_id.warehouse_id).id,
             "channel_id": sale.team_id.id,
