@@ -24,6 +24,10 @@ from . import purchase_order_line
 from . import landed_cost_actual
 from . import stock_landed_cost
 from . import qbo_connection
+from . import qbo_connection_oauth
+from . import qbo_connection_check
+from . import qbo_connection_chart
+from . import qbo_connection_expiry
 from . import qbo_connection_dashboard
 from . import qbo_connection_token
 from . import qbo_account

@@ -1,15 +1,17 @@
-"""One company's connection to QuickBooks Online: app keys, OAuth tokens, the connection check."""
+"""One company's connection to QuickBooks Online: its settings, its tokens and the engine client built from them.
+
+The rest of the connection lives beside it, one concept a file: connecting (``qbo_connection_oauth``),
+the connection check (``qbo_connection_check``), the chart of accounts (``qbo_connection_chart``), the
+sign-in expiry cron (``qbo_connection_expiry``), the token row (``qbo_connection_token``), the inbox
+(``qbo_connection_inbox``) and the dashboard (``qbo_connection_dashboard``).
+"""
 import functools
-import hashlib
-import logging
-import secrets
 import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import consteq
+from odoo.exceptions import UserError
 
 from ..const import CONNECTION_STATES, ENVIRONMENTS, POSTING_MODES
 from ..qbo_engine.auth import SANDBOX, OAuth
@@ -18,10 +20,7 @@ from ..qbo_engine.errors import ErrorKind, QboError, ReconnectNeeded
 from ..qbo_engine.ratelimit import RateLimiter
 from .qbo_error_messages import qbo_error_text, qbo_sign_in_lost
 
-_logger = logging.getLogger(__name__)
-
 CALLBACK_PATH = "/qbo/oauth/callback"
-OAUTH_STATE_LIFETIME = timedelta(minutes=15)
 # Admins are warned this long before the refresh token dies (Intuit's tokens live about 100 days).
 TOKEN_EXPIRY_WARNING = timedelta(days=14)
 DEFAULT_TIMEOUT = 30
@@ -273,266 +272,7 @@ class QboConnection(models.Model):
         else:
             self.write({"state": "error", "state_message": qbo_error_text(self.env, error, self.display_name)})
 
-    # ------------------------------------------------------------------ connect (OAuth 2.0)
-    def _qbo_check_manager(self):
-        if not (self.env.su or self.env.user.has_group("stock_quickbooks_sync.group_qbo_manager")):
-            raise AccessError(_("Only QuickBooks administrators may connect or disconnect %(company)s.",
-                                company=self.company_id.name))
-
-    def action_connect(self):
-        """Open Intuit's consent page (through our start route, which issues the CSRF state)."""
-        self.ensure_one()
-        self._qbo_check_manager()
-        self._qbo_oauth()  # fail here, on the form, when the app keys are missing
-        return {"type": "ir.actions.act_url", "url": "/qbo/oauth/start/%d" % self.id, "target": "self"}
-
-    def _qbo_authorization_url(self):
-        """Intuit's consent page URL with a fresh ``state``.
-
-        The state is ``<connection id>.<random>``; only its hash is kept, bound to
-        the current user and this connection, valid 15 minutes and usable once.
-        """
-        self.ensure_one()
-        self._qbo_check_manager()
-        nonce = secrets.token_urlsafe(32)
-        state = "%d.%s" % (self.id, nonce)
-        self.sudo().write({
-            "oauth_state_hash": _hash_state(state),
-            "oauth_state_user_id": self.env.uid,
-            "oauth_state_expires": fields.Datetime.now() + OAUTH_STATE_LIFETIME,
-        })
-        return self._qbo_oauth().authorization_url(state)
-
-    @api.model
-    def _qbo_connection_from_state(self, state):
-        """The connection a callback's ``state`` was issued for; AccessError when forged, stale or reused."""
-        connection_id, _sep, nonce = (state or "").partition(".")
-        connection = self.sudo().browse(int(connection_id)).exists() if connection_id.isdigit() and nonce else None
-        if not connection or not connection.oauth_state_hash or not consteq(connection.oauth_state_hash,
-                                                                              _hash_state(state)):
-            raise AccessError(_("This QuickBooks sign-in was not started here, or was already used. Click "
-                                "Connect to QuickBooks again."))
-        if connection.oauth_state_user_id.id != self.env.uid:
-            raise AccessError(_("This QuickBooks sign-in was started by another user: click Connect to "
-                                "QuickBooks yourself."))
-        if connection.oauth_state_expires < fields.Datetime.now():
-            raise AccessError(_("This QuickBooks sign-in took more than 15 minutes: click Connect to "
-                                "QuickBooks again."))
-        if connection.company_id not in self.env.user.company_ids:
-            raise AccessError(_("You have no access to %(company)s.", company=connection.company_id.name))
-        connection.write({"oauth_state_hash": False, "oauth_state_user_id": False, "oauth_state_expires": False})
-        return connection.sudo(False).with_company(connection.company_id)
-
-    @api.model
-    def _qbo_oauth_callback(self, state, code, realm_id, error=None, with_commit=True):
-        """Finish the consent: check ``state``, trade ``code`` for tokens, store them, check the company.
-
-        :returns: the connection
-        :raises AccessError: the state is missing, forged, expired or reused
-        """
-        connection = self._qbo_connection_from_state(state)
-        connection._qbo_check_manager()
-        if error or not code or not realm_id:
-            connection.write({"state": "error", "state_message": _(
-                "QuickBooks did not grant access (%(error)s). Click Connect to QuickBooks again and approve "
-                "the access.", error=error or _("no authorization code"))})
-            return connection
-        connection._qbo_exchange_code(code, realm_id, with_commit=with_commit)
-        return connection
-
-    def _qbo_exchange_code(self, code, realm_id, with_commit=True):
-        """Trade an authorization code for tokens, save them, then run the connection check."""
-        self.ensure_one()
-        previous_realm = self.sudo().realm_id
-        try:
-            tokens = self._qbo_oauth().exchange_code(code, realm_id)
-        except QboError as error:
-            self._qbo_set_error(error)
-            return False
-        self._qbo_save_tokens(tokens, realm_id=realm_id, with_commit=with_commit)
-        self.write({"state": "connected", "state_message": False})
-        if previous_realm and previous_realm != realm_id:
-            self.message_post(body=_(
-                "Connected to another QuickBooks company (realm %(new)s instead of %(old)s): fetch its chart of "
-                "accounts and check the account mapping.", new=realm_id, old=previous_realm))
-        else:
-            self.message_post(body=_("Connected to QuickBooks."))
-            # the same QuickBooks company again: what waited for the sign-in can go out now
-            self.env["qbo.posting"]._qbo_requeue_blocked(self.company_id, ["reauth"])
-        self._qbo_check(with_commit=with_commit)
-        return True
-
-    def action_disconnect(self):
-        """Revoke the tokens at Intuit (best effort) and forget them."""
-        for connection in self:
-            connection._qbo_check_manager()
-            connection._qbo_disconnect()
-        return True
-
-    def _qbo_disconnect(self, with_commit=True):
-        self.ensure_one()
-        tokens, _realm = self._qbo_read_tokens(with_commit=with_commit)
-        if tokens:
-            try:
-                self._qbo_oauth().revoke(tokens)
-            except (QboError, UserError) as error:
-                # The tokens are forgotten anyway; a refresh token nobody holds expires by itself.
-                _logger.warning("QuickBooks revoke failed for %s: %s", self.display_name, error)
-        self._qbo_save_tokens(None, realm_id=False, with_commit=with_commit)
-        self.write({"state": "not_connected", "state_message": False})
-        self.message_post(body=_("Disconnected from QuickBooks."))
-
-    # ------------------------------------------------------------------ connection check
-    def action_test_connection(self):
-        for connection in self:
-            connection._qbo_check()
-        return True
-
-    def _qbo_check(self, with_commit=True):
-        """Read the QuickBooks company and store what matters for posting.
-
-        Stores home currency, closing date (BookCloseDate) and the company name;
-        warns when the home currency differs from the company's currency, when
-        synced products are inventory-type items in QuickBooks (QuickBooks would
-        book their cost of goods sold a second time), and when roles have no
-        company-wide account.
-
-        :returns: True when QuickBooks answered, False when the call failed
-        """
-        self.ensure_one()
-        now = fields.Datetime.now()
-        try:
-            with self._qbo_client(with_commit=with_commit) as client:
-                settings = client.company_settings()
-                company_info = client.company_info()
-                inventory_items = client.inventory_items()
-        except QboError as error:
-            self._qbo_set_error(error)
-            self.write({"last_check_date": now, "check_warning": True, "last_check_message": self.state_message})
-            return False
-        warnings = self._qbo_check_warnings(settings, inventory_items)
-        if warnings:
-            message = "\n".join("• " + warning for warning in warnings)
-        else:
-            message = _("QuickBooks answered; nothing to fix.")
-        self.write({
-            "state": "connected",
-            "state_message": False,
-            "last_check_date": now,
-            "last_check_message": message,
-            "check_warning": bool(warnings),
-            "home_currency": settings.home_currency or False,
-            "book_close_date": settings.closing_date or False,
-            "qbo_company_name": getattr(company_info, "CompanyName", None) or False,
-        })
-        return True
-
-    def _qbo_check_warnings(self, settings, inventory_items):
-        """Sentences for the accountant, one per problem found by the connection check."""
-        self.ensure_one()
-        warnings = []
-        company_currency = self.company_id.currency_id.name
-        if settings.home_currency and settings.home_currency != company_currency:
-            warnings.append(_(
-                "The QuickBooks home currency is %(qbo)s but %(company)s keeps its stock in %(odoo)s: "
-                "connect the QuickBooks company whose home currency is %(odoo)s.",
-                qbo=settings.home_currency, company=self.company_id.name, odoo=company_currency))
-        clashing = self._qbo_synced_inventory_items(inventory_items)
-        if clashing:
-            warnings.append(_(
-                "These products are inventory-type items in QuickBooks, which books their cost of goods sold "
-                "itself, so it would be counted twice: %(items)s. Make them non-inventory items in QuickBooks.",
-                items=", ".join(clashing)))
-        if settings.warn_duplicate_journal_number is False:
-            warnings.append(_(
-                "QuickBooks accepts a second journal entry with a number already used (the preference \"Warn if "
-                "duplicate journal number is used\" is off). Turn it on in QuickBooks (Settings → Account and "
-                "settings → Advanced → Other preferences): QuickBooks then refuses a duplicate itself, a last "
-                "safety net against booking an entry twice."))
-        if settings.closing_date:
-            warnings.append(_("QuickBooks' books are closed through %(date)s: entries dated then or earlier are "
-                              "refused.", date=settings.closing_date))
-        unmapped = self.env["qbo.account.mapping"]._qbo_unmapped_roles(self.company_id)
-        if unmapped:
-            warnings.append(_("No company-wide QuickBooks account for: %(roles)s (QuickBooks → Configuration → "
-                              "Account Mapping).", roles=", ".join(unmapped)))
-        return warnings
-
-    def _qbo_synced_inventory_items(self, inventory_items):
-        """Names of QuickBooks inventory-type items that match a storable product of the company."""
-        self.ensure_one()
-        by_name = {(item.Name or "").strip().casefold(): item.Name for item in inventory_items if item.Name}
-        if not by_name:
-            return []
-        products = self.env["product.product"].sudo().with_context(active_test=False).search([
-            ("is_storable", "=", True), ("company_id", "in", [False, self.company_id.id])])
-        found = set()
-        for product in products:
-            for key in (product.name, product.default_code, product.display_name):
-                name = by_name.get((key or "").strip().casefold())
-                if name:
-                    found.add(name)
-        return sorted(found)
-
-    # ------------------------------------------------------------------ chart of accounts
-    def action_fetch_chart(self):
-        for connection in self:
-            connection._qbo_fetch_chart()
-        return True
-
-    def _qbo_fetch_chart(self, with_commit=True):
-        """Refresh the cached QuickBooks accounts, classes and departments of this connection."""
-        self.ensure_one()
-        try:
-            with self._qbo_client(with_commit=with_commit) as client:
-                accounts = client.accounts(include_inactive=True)
-                classes = client.classes()
-                departments = client.departments()
-        except QboError as error:
-            self._qbo_set_error(error)
-            raise UserError(_("%(connection)s: the chart of accounts could not be read: %(why)s",
-                              connection=self.display_name, why=self.state_message)) from error
-        self.env["qbo.account"]._qbo_sync(self, accounts)
-        self.env["qbo.dimension"]._qbo_sync(self, "class", classes)
-        self.env["qbo.dimension"]._qbo_sync(self, "department", departments)
-        return True
-
-    def action_open_accounts(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("stock_quickbooks_sync.action_qbo_account")
-        action["domain"] = [("connection_id", "=", self.id)]
-        return action
-
-    def action_open_dimensions(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("stock_quickbooks_sync.action_qbo_dimension")
-        action["domain"] = [("connection_id", "=", self.id)]
-        return action
-
-    # ------------------------------------------------------------------ cron
-    @api.model
-    def _cron_check_token_expiry(self):
-        """Warn the company's QuickBooks administrators 14 days before the sign-in expires."""
-        now = fields.Datetime.now()
-        tokens = self.env["qbo.connection.token"].sudo().search([
-            ("refresh_token", "!=", False), ("refresh_expires_at", "<=", now + TOKEN_EXPIRY_WARNING)])
-        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
-        for token in tokens:
-            connection = token.connection_id
-            if token.refresh_expires_at <= now:
-                connection._qbo_set_error(ReconnectNeeded("refresh token expired"))
-            summary = _("Reconnect QuickBooks before %(date)s", date=fields.Date.to_string(token.refresh_expires_at))
-            note = _("The QuickBooks sign-in of %(company)s expires on %(date)s; postings stop then. Open the "
-                     "connection and click Connect to QuickBooks.",
-                     company=connection.company_id.name, date=fields.Date.to_string(token.refresh_expires_at))
-            for user in connection._qbo_admins():
-                already = connection.activity_ids.filtered(
-                    lambda activity: activity.user_id == user and activity.summary == summary)
-                if not already:
-                    connection.activity_schedule(
-                        activity_type_id=todo.id if todo else False, summary=summary, note=note, user_id=user.id,
-                        date_deadline=fields.Date.to_date(token.refresh_expires_at) - timedelta(days=1))
-
+    # ------------------------------------------------------------------ users
     def _qbo_admins(self):
         """Active internal users allowed to reconnect this company (QuickBooks administrators)."""
         return self._qbo_users("stock_quickbooks_sync.group_qbo_manager")
@@ -544,7 +284,3 @@ class QboConnection(models.Model):
         return group.sudo().users.filtered(
             lambda user: user.active and not user.share and self.company_id in user.company_ids
             and user.id != self.env.ref("base.user_root").id)
-
-
-def _hash_state(state):
-    return hashlib.sha256(state.encode()).hexdigest()
