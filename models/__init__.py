@@ -1,6 +1,7 @@
 from . import inventory_trace_mixin
 from . import stock_location
 from . import stock_inventory_event
+from . import stock_inventory_hold_value
 from . import stock_inventory_event_display
 from . import stock_inventory_tracker
 from . import stock_move

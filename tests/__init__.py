@@ -3,6 +3,7 @@ from . import test_inventory_state_delivery
 from . import test_inventory_state_returns
 from . import test_inventory_state_adjustments
 from . import test_inventory_event
+from . import test_hold_value
 from . import test_ledger_hops
 from . import test_posting_outbox
 from . import test_posting_dates
