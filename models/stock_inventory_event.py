@@ -46,10 +46,10 @@ class StockInventoryEvent(models.Model):
     package_id = fields.Many2one("stock.quant.package", "Package", readonly=True, index="btree_not_null",
                                  help="The package the goods are in after this hop, where the move line knows it.")
     from_location_id = fields.Many2one(
-        "stock.location", "From Location", readonly=True, index="btree_not_null",
+        "stock.location", "From Location", readonly=True,
         help="Where the goods were, in the state they left: the bin of the move line.")
     to_location_id = fields.Many2one(
-        "stock.location", "To Location", readonly=True, index="btree_not_null",
+        "stock.location", "To Location", readonly=True,
         help="Where the goods are, in the state they entered: the bin of the move line. For goods a pending move "
         "holds, the same place as where they were.")
     location_id = fields.Many2one("stock.location", "Move Source", readonly=True,
