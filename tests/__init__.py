@@ -15,6 +15,7 @@ from . import test_landed_cost_estimate
 from . import test_qbo_dashboard
 from . import test_reconciliation
 from . import test_reconciliation_accounts
+from . import test_every_account_agrees
 from . import test_posting_concurrency
 from . import test_tours
 from . import test_demo_data
