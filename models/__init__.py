@@ -18,6 +18,7 @@ from . import qbo_posting_attempt
 from . import qbo_posting_queue
 from . import qbo_posting_cron
 from . import qbo_posting_summary
+from . import landed_cost_product_mixin
 from . import purchase_landed_cost_rule
 from . import purchase_landed_cost_estimate
 from . import purchase_order

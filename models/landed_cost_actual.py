@@ -1,7 +1,10 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..const import LANDED_COST_TYPES
+
+# Applying an actual revalues received goods: buyers and inventory administrators may, as they may enter one.
+APPLY_GROUPS = ("purchase.group_purchase_user", "stock.group_stock_manager")
 
 
 class LandedCostActual(models.Model):
@@ -14,7 +17,7 @@ class LandedCostActual(models.Model):
 
     _name = "landed.cost.actual"
     _description = "Actual Landed Cost"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "landed.cost.product.mixin"]
     _order = "date desc, id desc"
 
     name = fields.Char("Reference", help="Bill or credit note number, as in QuickBooks.")
@@ -25,10 +28,7 @@ class LandedCostActual(models.Model):
         "stock.picking", "Receipt", index="btree_not_null",
         domain="[('purchase_id', '=', purchase_id), ('picking_type_code', '=', 'incoming')]",
         help="Leave empty when the cost covers the whole order; set it when it covers this receipt only.")
-    cost_type = fields.Selection(LANDED_COST_TYPES, required=True, tracking=True)
-    product_id = fields.Many2one(
-        "product.product", "Landed Cost Product", compute="_compute_product_id", store=True, readonly=False,
-        precompute=True, domain=[("landed_cost_ok", "=", True)])
+    cost_type = fields.Selection(tracking=True)
     kind = fields.Selection([("bill", "Bill"), ("credit_note", "Credit Note")], required=True, default="bill",
                             help="A credit note reduces the actual cost of its type.")
     amount = fields.Monetary(required=True, tracking=True)
@@ -45,12 +45,6 @@ class LandedCostActual(models.Model):
         "Amount (Company Currency)", currency_field="company_currency_id", readonly=True, copy=False,
         help="Signed amount in company currency at the bill date's rate, fixed when applied.")
     true_up_cost_id = fields.Many2one("stock.landed.cost", "True-up", readonly=True, copy=False)
-
-    @api.depends("cost_type")
-    def _compute_product_id(self):
-        for actual in self:
-            if actual.cost_type and actual.product_id.landed_cost_type != actual.cost_type:
-                actual.product_id = self.env["stock.landed.cost"]._qbo_landed_cost_product(actual.cost_type)
 
     @api.constrains("amount")
     def _check_amount(self):
@@ -97,13 +91,13 @@ class LandedCostActual(models.Model):
                     "Actual landed cost %(actual)s is for receipt %(receipt)s, which is cancelled. Choose the "
                     "receipt the goods came in on, or leave the receipt empty to spread it over %(order)s.",
                     actual=actual._label(), receipt=picking.name, order=order.name))
-            moves = LandedCost._qbo_receipt_moves((picking or order.picking_ids).move_ids)
+            moves = LandedCost._received_purchase_moves((picking or order.picking_ids).move_ids)
             if not moves:
                 raise UserError(_(
                     "Actual landed cost %(actual)s: nothing of %(scope)s has been received yet. Validate the "
                     "receipt first, then apply the actual cost.",
                     actual=actual._label(), scope=picking.name or order.name))
-            if all(LandedCost._qbo_returned_qty(m) >= LandedCost._qbo_move_qty(m) for m in moves):
+            if all(LandedCost._vendor_returned_qty(m) >= LandedCost._move_product_qty(m) for m in moves):
                 raise UserError(_(
                     "Actual landed cost %(actual)s: every unit of %(scope)s was returned to the vendor, so no goods "
                     "are left to carry it. Book the cost directly in QuickBooks, or ask the vendor for a credit.",
@@ -133,13 +127,26 @@ class LandedCostActual(models.Model):
         for actual in self:
             actual.write({"state": "applied", "amount_company": actual._signed_amount()})
 
+    def _check_apply_rights(self):
+        """AccessError unless the user is in one of ``APPLY_GROUPS`` (superuser runs, such as the inbox cron, may)."""
+        if self.env.su or any(self.env.user.has_group(xmlid) for xmlid in APPLY_GROUPS):
+            return
+        groups = self.env["res.groups"].sudo().browse([self.env.ref(xmlid).id for xmlid in APPLY_GROUPS])
+        raise AccessError(_(
+            "You cannot apply actual landed cost %(actual)s on %(order)s: applying it revalues the goods received, "
+            "which takes the group %(groups)s. Ask a user of that group to apply it.",
+            actual=self[:1]._label(), order=self[:1].purchase_id.display_name,
+            groups=_(" or ").join(groups.mapped("full_name"))))
+
     def action_apply(self):
+        self._check_apply_rights()
         self.check_access("write")
         self._check_can_apply()
         self._mark_applied()
-        # a buyer or accountant may apply a bill; the landed cost it creates is the system's consequence
-        costs = self.env["stock.landed.cost"].sudo()._qbo_apply_actuals(self.sudo())
+        costs = self.env["stock.landed.cost"]._apply_actuals(self)
         for actual in self:
-            actual.message_post(body=_("Applied: %(result)s", result=actual.true_up_cost_id.name or _(
+            # the true-up is an Odoo landed cost, which only inventory administrators may read
+            true_up = actual.sudo().true_up_cost_id
+            actual.message_post(body=_("Applied: %(result)s", result=true_up.name or _(
                 "the goods already carried this amount, no true-up needed")))
         return costs

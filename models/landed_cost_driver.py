@@ -130,15 +130,15 @@ class LandedCostDriver(models.Model):
                 line_amounts = self._rule_line_amounts(rule, order)
                 adjustments = costs.valuation_adjustment_lines.filtered(lambda l: l.cost_type == cost_type)
                 for picking in covered:
-                    moves = LandedCost._qbo_receipt_moves(picking.move_ids)
+                    moves = LandedCost._received_purchase_moves(picking.move_ids)
                     for categ, categ_moves in moves.grouped(lambda m: m.product_id.categ_id).items():
-                        quantity = sum(LandedCost._qbo_move_qty(m) for m in categ_moves)
+                        quantity = sum(LandedCost._move_product_qty(m) for m in categ_moves)
                         expected = 0.0
                         for move in categ_moves:
                             line = move.purchase_line_id
                             ordered = line.product_uom._compute_quantity(line.product_uom_qty, line.product_id.uom_id)
                             if ordered:
-                                expected += line_amounts.get(line, 0.0) * LandedCost._qbo_move_qty(move) / ordered
+                                expected += line_amounts.get(line, 0.0) * LandedCost._move_product_qty(move) / ordered
                         carried = adjustments.filtered(lambda l: (l.move_id or l.standard_move_id) in categ_moves)
                         actual = sum(carried.mapped("additional_landed_cost"))
                         if company.currency_id.is_zero(expected) or not quantity:

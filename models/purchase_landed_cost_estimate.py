@@ -21,6 +21,7 @@ class PurchaseLandedCostEstimate(models.Model):
 
     _name = "purchase.landed.cost.estimate"
     _description = "Landed Cost Estimate"
+    _inherit = ["landed.cost.product.mixin"]
     _order = "order_id, order_line_id, cost_type, id"
 
     order_id = fields.Many2one("purchase.order", required=True, index=True, ondelete="cascade")
@@ -30,10 +31,6 @@ class PurchaseLandedCostEstimate(models.Model):
         help="Leave empty to spread the estimate over the whole order.")
     company_id = fields.Many2one(related="order_id.company_id", store=True, index=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
-    cost_type = fields.Selection(LANDED_COST_TYPES, required=True)
-    product_id = fields.Many2one(
-        "product.product", "Landed Cost Product", compute="_compute_product_id", store=True, readonly=False,
-        precompute=True, domain=[("landed_cost_ok", "=", True)])
     method = fields.Selection(LANDED_COST_METHODS, required=True, default="percent_value")
     rate = fields.Float(digits="Product Price", help="Percent of factory value, or amount per unit/weight/volume.")
     amount = fields.Monetary(currency_field="currency_id", help="Fixed amount, spread over the goods in scope.")
@@ -45,12 +42,6 @@ class PurchaseLandedCostEstimate(models.Model):
     estimated_amount = fields.Monetary(
         "Estimated Amount", compute="_compute_estimated_amount", currency_field="company_currency_id",
         help="Whole estimate for the order quantities, in company currency at today's rate.")
-
-    @api.depends("cost_type")
-    def _compute_product_id(self):
-        for estimate in self:
-            if estimate.cost_type and estimate.product_id.landed_cost_type != estimate.cost_type:
-                estimate.product_id = self.env["stock.landed.cost"]._qbo_landed_cost_product(estimate.cost_type)
 
     @api.depends("order_id.currency_id")
     def _compute_currency_id(self):
@@ -193,7 +184,7 @@ class PurchaseLandedCostEstimate(models.Model):
                 estimate=estimate._description_text(), order=estimate.order_id.name, old=old_summary,
                 new=estimate._summary(), reason=estimate.override_reason)
             move = line.move_ids[:1]
-            vals_list.append(Cost._qbo_event_vals(
+            vals_list.append(Cost._ledger_event_vals(
                 line.product_id, move.inventory_state or "ordered", 0.0,
                 estimate.estimated_amount - old_amount, reason, move=move, order=estimate.order_id))
         self.env["stock.inventory.event"].sudo()._record(vals_list)

@@ -31,20 +31,21 @@ class StockLandedCost(models.Model):
     def button_validate(self):
         self._check_can_validate()
         # validated on the way when they replace estimates
-        self.filtered(lambda c: c.vendor_bill_id and not (c.is_estimate or c.is_true_up))._qbo_replace_bill_costs()
+        self.filtered(lambda c: c.vendor_bill_id and not (c.is_estimate or c.is_true_up))._replace_bill_costs_by_actuals()
         costs = self.filtered(lambda c: c.state == "draft")
         if not costs:
             return True
         costs.filtered(lambda c: not c.valuation_adjustment_lines).compute_landed_cost()
-        costs.valuation_adjustment_lines._qbo_store_split()
         result = super(StockLandedCost, costs).button_validate()
-        costs._qbo_record_variances()
+        # after Odoo's validation: the split reads the layers it has just created
+        costs.valuation_adjustment_lines._store_split()
+        costs._record_variances()
         self.env["qbo.posting"]._enqueue_landed_costs(costs)
         return result
 
     # --------------------------------------------------------------- helpers
     @api.model
-    def _qbo_landed_cost_product(self, cost_type):
+    def _landed_cost_product(self, cost_type):
         product = self.env["product.product"].search(
             [("landed_cost_ok", "=", True), ("landed_cost_type", "=", cost_type)], limit=1)
         if not product:
@@ -54,7 +55,7 @@ class StockLandedCost(models.Model):
         return product
 
     @api.model
-    def _qbo_receipt_moves(self, moves):
+    def _received_purchase_moves(self, moves):
         """Done moves of purchased goods whose layers are receipts (a return of a return excluded).
 
         Layers are read as superuser: a warehouse user validating a receipt has no right to them, and only
@@ -65,18 +66,18 @@ class StockLandedCost(models.Model):
                               and "receipt" in m.sudo().stock_valuation_layer_ids.mapped("accounting_event"))
 
     @api.model
-    def _qbo_move_qty(self, move):
+    def _move_product_qty(self, move):
         return move.product_uom._compute_quantity(move.quantity, move.product_id.uom_id)
 
     @api.model
-    def _qbo_returned_qty(self, move):
+    def _vendor_returned_qty(self, move):
         returns = move.returned_move_ids.filtered(
             lambda r: r.state == "done"
             and "vendor_return" in r.sudo().stock_valuation_layer_ids.mapped("accounting_event"))
-        return sum(self._qbo_move_qty(r) for r in returns)
+        return sum(self._move_product_qty(r) for r in returns)
 
     @api.model
-    def _qbo_event_vals(self, product, state, quantity, value, reason, move=None, order=None):
+    def _ledger_event_vals(self, product, state, quantity, value, reason, move=None, order=None):
         """Ledger row (stock.inventory.event) for a landed cost fact: same columns as the tracker's events."""
         move = move or self.env["stock.move"]
         company = move.company_id or (order and order.company_id) or self.env.company
@@ -150,10 +151,10 @@ class StockLandedCost(models.Model):
             move_weights = {}
             for move in moves:
                 line = move.purchase_line_id
-                move_weights[move] = line_weights.get(line, 0.0) * self._qbo_move_qty(move) / denominator(line)
+                move_weights[move] = line_weights.get(line, 0.0) * self._move_product_qty(move) / denominator(line)
             for move in moves:
                 line = move.purchase_line_id
-                share = self._qbo_move_qty(move) / denominator(line)
+                share = self._move_product_qty(move) / denominator(line)
                 picking_actuals = type_actuals.filtered(lambda a: a.picking_id == move.picking_id)
                 target = 0.0
                 if has_order_actual and total_weight:
@@ -202,7 +203,7 @@ class StockLandedCost(models.Model):
                 differences[cost_type].append((move, difference, previous))
         if not differences and not bill_cost:
             return self.browse()
-        vals = self._prepare_qbo_cost_vals(order, differences, kind, actuals)
+        vals = self._prepare_landed_cost_vals(order, differences, kind, actuals)
         if bill_cost:
             bill_cost.write(dict(vals, cost_lines=[Command.clear()] + vals["cost_lines"]))
             cost = bill_cost
@@ -210,20 +211,20 @@ class StockLandedCost(models.Model):
             cost = self.create(vals)
         cost.valuation_adjustment_lines.unlink()  # draft only: ours replace any computed by Odoo
         self.env["stock.valuation.adjustment.lines"].create(
-            cost._prepare_qbo_adjustment_vals(differences))
+            cost._prepare_adjustment_vals(differences))
         if actuals:
             actuals.true_up_cost_id = cost
         cost.button_validate()
         return cost
 
     @api.model
-    def _prepare_qbo_cost_vals(self, order, differences, kind, actuals):
+    def _prepare_landed_cost_vals(self, order, differences, kind, actuals):
         types = dict(LANDED_COST_TYPES)
         cost_lines = []
         estimates = order.landed_cost_estimate_ids
         for cost_type, rows in differences.items():
             type_estimates = estimates.filtered(lambda e: e.cost_type == cost_type)
-            product = type_estimates[:1].product_id or self._qbo_landed_cost_product(cost_type)
+            product = type_estimates[:1].product_id or self._landed_cost_product(cost_type)
             method = type_estimates[:1].method
             cost_lines.append(Command.create({
                 "name": _("%(type)s %(kind)s", type=types.get(cost_type, cost_type),
@@ -249,12 +250,12 @@ class StockLandedCost(models.Model):
             "cost_lines": cost_lines,
         }
 
-    def _prepare_qbo_adjustment_vals(self, differences):
+    def _prepare_adjustment_vals(self, differences):
         self.ensure_one()
         vals_list = []
         for cost_line in self.cost_lines:
             for move, difference, previous in differences.get(cost_line.cost_type, []):
-                qty = self._qbo_move_qty(move)
+                qty = self._move_product_qty(move)
                 standard = move.product_id.cost_method == "standard"
                 vals_list.append({
                     "cost_id": self.id,
@@ -274,9 +275,9 @@ class StockLandedCost(models.Model):
 
     # -------------------------------------------------------------- entry points
     @api.model
-    def _qbo_apply_receipt_costs(self, pickings):
+    def _apply_receipt_estimates(self, pickings):
         """Give the goods just received their landed cost: one estimate landed cost per purchase order."""
-        moves = self._qbo_receipt_moves(pickings.move_ids)
+        moves = self._received_purchase_moves(pickings.move_ids)
         costs = self.browse()
         for order, order_moves in moves.grouped(lambda m: m.purchase_line_id.order_id).items():
             cost_types = set(order.landed_cost_estimate_ids.mapped("cost_type")) | set(
@@ -287,16 +288,19 @@ class StockLandedCost(models.Model):
         return costs
 
     @api.model
-    def _qbo_apply_actuals(self, actuals, bill_cost=None):
+    def _apply_actuals(self, actuals, bill_cost=None):
         """Bring every receipt of the actuals' purchase orders to the actual cost of their types."""
         costs = self.browse()
         for order, order_actuals in actuals.grouped("purchase_id").items():
-            moves = self._qbo_receipt_moves(order.picking_ids.move_ids)
-            costs |= self.with_company(order.company_id)._validate_to_targets(
-                order, moves, set(order_actuals.mapped("cost_type")), "true_up", order_actuals, bill_cost=bill_cost)
+            moves = self._received_purchase_moves(order.picking_ids.move_ids)
+            # The user may apply the actuals (action_apply checked it); creating and validating the landed cost
+            # they lead to (layers, journal entry) takes inventory administrator rights: the system does it.
+            costs |= self.sudo().with_company(order.company_id)._validate_to_targets(
+                order.sudo(), moves.sudo(), set(order_actuals.mapped("cost_type")), "true_up", order_actuals.sudo(),
+                bill_cost=bill_cost and bill_cost.sudo())
         return costs
 
-    def _qbo_replace_bill_costs(self):
+    def _replace_bill_costs_by_actuals(self):
         """A landed cost made from a vendor bill (Odoo's bill path) on estimated receipts becomes actual costs:
         the bill amounts are recorded as actuals and the landed cost carries only the difference."""
         for cost in self:
@@ -326,10 +330,10 @@ class StockLandedCost(models.Model):
             } for line in cost.cost_lines])
             actuals._check_can_apply()
             actuals._mark_applied()
-            self._qbo_apply_actuals(actuals, bill_cost=cost)
+            self._apply_actuals(actuals, bill_cost=cost)
 
     # ------------------------------------------------------------- ledger
-    def _qbo_record_variances(self):
+    def _record_variances(self):
         """One ledger event per receipt move and cost type a true-up changed: what, how much and why."""
         types = dict(LANDED_COST_TYPES)
         vals_list = []
@@ -352,7 +356,7 @@ class StockLandedCost(models.Model):
                      + (_(", %(amount).2f to landed cost variance (standard cost)", amount=line.qbo_variance_amount)
                         if line.qbo_variance_amount else ""),
                 refs=", ".join(f"{a.name or a.kind} {a.note or ''}".strip() for a in actuals) or line.cost_id.name)
-            vals_list.append(self._qbo_event_vals(
+            vals_list.append(self._ledger_event_vals(
                 move.product_id, move.inventory_state if move.inventory_state not in (False, "cancelled") else "available",
                 0.0, line.additional_landed_cost, reason, move=move, order=line.cost_id.purchase_id))
         self.env["stock.inventory.event"].sudo()._record(vals_list)
@@ -459,34 +463,57 @@ class StockValuationAdjustmentLine(models.Model):
             line.variance_percent = (
                 100.0 * line.additional_landed_cost / line.qbo_previous_amount if line.qbo_previous_amount else 0.0)
 
-    def _qbo_store_split(self):
-        """Split each amount the way validation is about to book it: the on-hand share goes onto the
-        layers (Odoo's formula), the rest left with what was shipped or returned to the vendor.
+    def _store_split(self):
+        """Store where each amount went once Odoo validated it: on hand, shipped, returned to the vendor.
 
-        Stored before validation, while the layers' remaining quantities are those Odoo uses.
+        The on-hand share is what Odoo's validation put on the move's layers (the landed cost layers it
+        created); the rest of the amount stayed with the goods already gone: the share of the units
+        returned to the vendor, and what was shipped (the rest). Validation adds value to the layers,
+        never quantity, so the remaining quantities read here are the ones Odoo prorated by.
         """
         LandedCost = self.env["stock.landed.cost"]
-        vals_by_line = {}
+        layers = self.env["stock.valuation.layer"].sudo().search([
+            ("stock_landed_cost_id", "in", self.cost_id.ids), ("stock_move_id", "in", self.move_id.ids)])
+        onhand_by_line = self._onhand_shares(layers)
         for line in self:
-            currency = line.cost_id.currency_id
-            amount = line.additional_landed_cost
             if line.standard_move_id:
-                vals_by_line[line] = {"qbo_variance_amount": amount, "qbo_onhand_amount": 0.0,
-                                      "qbo_sold_amount": 0.0, "qbo_returned_amount": 0.0}
+                line.write({"qbo_variance_amount": line.additional_landed_cost, "qbo_onhand_amount": 0.0,
+                            "qbo_sold_amount": 0.0, "qbo_returned_amount": 0.0})
                 continue
             move = line.move_id
-            move_qty = move and LandedCost._qbo_move_qty(move)
+            move_qty = move and LandedCost._move_product_qty(move)
             if not move_qty:
                 continue
+            currency = line.cost_id.currency_id
+            amount = line.additional_landed_cost
             remaining = sum(move._get_stock_valuation_layer_ids().mapped("remaining_qty"))
-            onhand = currency.round(remaining / move_qty * amount)
             out_qty = move_qty - remaining if move._is_in() else move_qty
-            returned_qty = min(out_qty, LandedCost._qbo_returned_qty(move)) if move._is_in() else 0.0
+            returned_qty = min(out_qty, LandedCost._vendor_returned_qty(move)) if move._is_in() else 0.0
+            onhand = onhand_by_line.get(line, 0.0)
             returned = currency.round(amount * returned_qty / move_qty)
-            vals_by_line[line] = {
+            line.write({
                 "qbo_onhand_qty": remaining, "qbo_sold_qty": out_qty - returned_qty,
                 "qbo_returned_qty": returned_qty, "qbo_onhand_amount": onhand,
                 "qbo_returned_amount": returned, "qbo_sold_amount": currency.round(amount - onhand - returned),
-                "qbo_variance_amount": 0.0}
-        for line, vals in vals_by_line.items():
-            line.write(vals)
+                "qbo_variance_amount": 0.0})
+
+    def _onhand_shares(self, layers):
+        """{adjustment line: value Odoo's layers gave it}, from the landed cost layers ``layers``.
+
+        A layer names its landed cost and move, not its adjustment line: the layers of one landed cost
+        and move are shared among that move's lines by their amounts (Odoo adds the same fraction of
+        each), the last line taking the cents left so that the lines sum to the layers exactly.
+        """
+        layer_value = defaultdict(float)
+        for layer in layers:
+            layer_value[(layer.stock_landed_cost_id, layer.stock_move_id)] += layer.value
+        shares = {}
+        for (cost, move), lines in self.filtered("move_id").grouped(lambda l: (l.cost_id, l.move_id)).items():
+            value = layer_value.get((cost, move), 0.0)
+            total = sum(lines.mapped("additional_landed_cost"))
+            left = value
+            for line in lines[:-1]:
+                shares[line] = cost.currency_id.round(value * line.additional_landed_cost / total) if total else 0.0
+                left -= shares[line]
+            shares[lines[-1]] = cost.currency_id.round(left)
+        return shares

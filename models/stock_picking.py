@@ -54,5 +54,5 @@ class StockPicking(models.Model):
         result = super()._action_done()
         # goods carry their estimated landed cost from the moment they are received
         receipts = self.filtered(lambda p: p.state == "done" and p.picking_type_code == "incoming")
-        self.env["stock.landed.cost"]._qbo_apply_receipt_costs(receipts)
+        self.env["stock.landed.cost"]._apply_receipt_estimates(receipts)
         return result

@@ -1,6 +1,6 @@
 from odoo import Command
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 
 from .landed_cost_common import LandedCostCommon
 
@@ -141,6 +141,36 @@ class TestLandedCostVariance(LandedCostCommon):
             ("landed_cost_variance", "freight", 200.0, 1000.0),
         ])
         self.assertEqual(self.layers(receipt.move_ids), [12000.0])
+
+    def test_actual_applied_by_a_buyer_without_inventory_rights(self):
+        """A buyer applies a bill; the true-up it leads to is validated for them (only that needs sudo)."""
+        order = self.seeds_order(self.fifo_product)
+        receipt = self.receipt(order)
+        self.validate(receipt)
+        self.ship(400, self.fifo_product)
+        buyer = new_test_user(self.env, "lc_buyer", groups="base.group_user,purchase.group_purchase_user")
+        self.assertFalse(buyer.has_group("stock.group_stock_manager"))
+        actual = self.env["landed.cost.actual"].with_user(buyer).create({
+            "purchase_id": order.id, "cost_type": "freight", "amount": 1000.0, "name": "BILL-B",
+            "date": "2024-03-15"})
+        actual.action_apply()
+        true_up = actual.sudo().true_up_cost_id
+        self.assertRecordValues(actual.sudo(), [{"state": "applied", "amount_company": 1000.0}])
+        self.assertRecordValues(true_up, [{"is_true_up": True, "state": "done", "amount_total": 200.0}])
+        self.assertEqual(self.by_role(true_up), {"accrued_landed_cost": -200.0, "cogs": 80.0, "inventory": 120.0})
+        self.assertIn(true_up.name, actual.sudo().message_ids[0].body)
+
+    def test_actual_refused_to_a_user_without_the_group(self):
+        order = self.seeds_order(self.fifo_product)
+        self.validate(self.receipt(order))
+        actual = self.env["landed.cost.actual"].create({
+            "purchase_id": order.id, "cost_type": "freight", "amount": 900.0, "name": "BILL-S"})
+        clerk = new_test_user(self.env, "lc_clerk", groups="stock.group_stock_user")
+        with self.refused(AccessError, f"You cannot apply actual landed cost Freight BILL-S on {order.name}: "
+                                       r".*Purchase / User or Inventory / Administrator"):
+            actual.with_user(clerk).action_apply()
+        self.assertRecordValues(actual, [{"state": "draft", "true_up_cost_id": False}])
+        self.assertEqual(len(order.landed_cost_ids), 1, "only the estimate: no true-up was made")
 
     def test_actual_for_cancelled_receipt(self):
         order = self.seeds_order(self.fifo_product)
