@@ -62,6 +62,7 @@ from . import margin_bridge
 from . import report_style_margin
 from . import product_season
 from . import report_ratio_mixin
+from . import report_variant_mixin
 from . import report_inventory_value
 from . import report_grni
 from . import report_landed_cost

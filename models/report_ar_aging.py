@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 AGING_BUCKETS = [
@@ -43,7 +43,8 @@ class StockArAgingReport(models.Model):
     amount_61_90 = fields.Monetary("61-90", readonly=True, currency_field="currency_id")
     amount_over_90 = fields.Monetary("Over 90", readonly=True, currency_field="currency_id")
 
-    def _query(self):
+    @property
+    def _table_query(self):
         return SQL("""
             SELECT aml.id, aml.company_id, aml.partner_id, am.team_id AS channel_id, aml.move_id, aml.date,
                    due.date_maturity, due.days AS days_overdue, aml.company_currency_id AS currency_id,
@@ -65,7 +66,3 @@ class StockArAgingReport(models.Model):
              WHERE aa.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
                AND aml.amount_residual <> 0
         """)
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))

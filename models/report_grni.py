@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 from ..const import VENDOR_EVENTS
@@ -48,7 +48,8 @@ class StockGrniReport(models.Model):
     billed_value = fields.Monetary("Billed Value", readonly=True, currency_field="currency_id")
     grni_value = fields.Monetary("GRNI", readonly=True, currency_field="currency_id")
 
-    def _query(self):
+    @property
+    def _table_query(self):
         return SQL("""
             WITH layer AS (
                 SELECT m.purchase_line_id, SUM(svl.value) AS value
@@ -98,7 +99,3 @@ class StockGrniReport(models.Model):
                                            ELSE COALESCE(order_unit_value, 0) END AS value) billed
              WHERE owned_qty <> 0 OR billed_qty <> 0 OR owned_value <> 0
         """, vendor_events=VENDOR_EVENTS)
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))

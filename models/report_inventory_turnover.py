@@ -22,17 +22,12 @@ class StockInventoryTurnoverReport(models.Model):
     """
 
     _name = "stock.inventory.turnover.report"
-    _inherit = ["stock.report.ratio.mixin"]
+    _inherit = ["stock.report.variant.mixin", "stock.report.ratio.mixin"]
     _description = "Inventory Turnover"
     _auto = False
     _order = "cogs desc, product_id"
-    _rec_name = "product_id"
     _report_ratios = {"turnover": ("cogs", "average_value", 1.0)}
 
-    company_id = fields.Many2one("res.company", readonly=True)
-    product_id = fields.Many2one("product.product", "Variant", readonly=True)
-    product_tmpl_id = fields.Many2one("product.template", "Style", readonly=True)
-    categ_id = fields.Many2one("product.category", "Product Category", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     date_from = fields.Date("From", readonly=True, aggregator="min")
     date_to = fields.Date("To", readonly=True, aggregator="max")

@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 from ..const import LANDED_COST_TYPES
@@ -34,7 +34,8 @@ class StockLandedCostComparisonReport(models.Model):
                                       help="Actual - estimated; empty actuals count as zero.")
     is_still_estimated = fields.Boolean("Still Estimated", readonly=True, help="No actual cost applied yet.")
 
-    def _query(self):
+    @property
+    def _table_query(self):
         return SQL("""
             WITH amounts AS (
                 SELECT lc.purchase_id, cl.cost_type,
@@ -61,7 +62,3 @@ class StockLandedCostComparisonReport(models.Model):
               JOIN res_company c ON c.id = o.company_id
           GROUP BY o.company_id, amounts.purchase_id, o.partner_id, o.date_order, amounts.cost_type, c.currency_id
         """, types=[key for key, _label in LANDED_COST_TYPES])
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))

@@ -1,7 +1,8 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 from ..const import ON_HAND_STATES
+from .report_sql import ledger_balance
 
 
 class StockSellThroughReport(models.Model):
@@ -14,17 +15,12 @@ class StockSellThroughReport(models.Model):
     """
 
     _name = "stock.sell.through.report"
-    _inherit = ["stock.report.ratio.mixin"]
+    _inherit = ["stock.report.variant.mixin", "stock.report.ratio.mixin"]
     _description = "Sell-Through by Style and Season"
     _auto = False
     _order = "product_tmpl_id, product_id"
-    _rec_name = "product_id"
     _report_ratios = {"sell_through": ("sold_qty", "offered_qty", 100.0)}
 
-    company_id = fields.Many2one("res.company", readonly=True)
-    product_id = fields.Many2one("product.product", "Variant", readonly=True)
-    product_tmpl_id = fields.Many2one("product.template", "Style", readonly=True)
-    categ_id = fields.Many2one("product.category", "Product Category", readonly=True)
     season = fields.Char(readonly=True)
     sold_qty = fields.Float("Sold", readonly=True, digits="Product Unit of Measure")
     on_hand_qty = fields.Float("On Hand", readonly=True, digits="Product Unit of Measure")
@@ -32,15 +28,11 @@ class StockSellThroughReport(models.Model):
     sell_through = fields.Float("Sell-Through (%)", readonly=True, aggregator="avg", digits=(16, 1),
                                 help="Sold ÷ (sold + on hand), in percent; empty when there is nothing of it.")
 
-    def _query(self):
-        on_hand = SQL("(%s)", SQL(", ").join(SQL("%s", state) for state in ON_HAND_STATES))
+    @property
+    def _table_query(self):
         return SQL("""
             WITH balance AS (
-                SELECT e.company_id, e.product_id,
-                       SUM(CASE WHEN e.to_state = 'shipped' THEN e.quantity ELSE 0 END)
-                     - SUM(CASE WHEN e.from_state = 'shipped' THEN e.quantity ELSE 0 END) AS sold,
-                       SUM(CASE WHEN e.to_state IN %(on_hand)s THEN e.quantity ELSE 0 END)
-                     - SUM(CASE WHEN e.from_state IN %(on_hand)s THEN e.quantity ELSE 0 END) AS on_hand
+                SELECT e.company_id, e.product_id, %(sold)s AS sold, %(on_hand)s AS on_hand
                   FROM stock_inventory_event e
                  WHERE e.from_state IS DISTINCT FROM e.to_state
               GROUP BY e.company_id, e.product_id
@@ -52,8 +44,4 @@ class StockSellThroughReport(models.Model):
               FROM balance b
               JOIN product_product p ON p.id = b.product_id
               JOIN product_template pt ON pt.id = p.product_tmpl_id
-        """, on_hand=on_hand)
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
+        """, sold=ledger_balance(["shipped"]), on_hand=ledger_balance(ON_HAND_STATES))

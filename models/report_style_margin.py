@@ -1,8 +1,9 @@
-"""Report: landed cost and gross margin by style, factory-cost margin beside landed margin (a SQL view)."""
-from odoo import fields, models, tools
+"""Report: landed cost and gross margin by style, factory-cost margin beside landed margin."""
+from odoo import fields, models
 from odoo.tools import SQL
 
 from ..const import SALE_EVENTS
+from .report_sql import LAYER_REVENUE
 
 
 class StockStyleMarginReport(models.Model):
@@ -44,11 +45,8 @@ class StockStyleMarginReport(models.Model):
     factory_margin = fields.Monetary("Factory-Cost Margin", readonly=True)
     landed_margin = fields.Monetary("Landed Margin", readonly=True)
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
-
-    def _query(self):
+    @property
+    def _table_query(self):
         # The landed cost carried per unit is "landed cost on hand booked so far / units received so far" at
         # each month's end. Rather than two subqueries per sales row (each re-reading the valuation layers),
         # receipts and landed costs are summed once per product and month, and window sums over the months
@@ -57,8 +55,7 @@ class StockStyleMarginReport(models.Model):
 WITH sales AS (
     SELECT date_trunc('month', l.create_date)::date AS month, l.company_id, l.product_id, so.team_id AS channel_id,
            SUM(-l.quantity) AS quantity,
-           SUM(-l.quantity * COALESCE(sol.price_reduce_taxexcl, 0) / COALESCE(NULLIF(so.currency_rate, 0), 1))
-               AS revenue,
+           SUM(%(revenue)s) AS revenue,
            SUM(-l.value) AS landed_cogs
       FROM stock_valuation_layer l
       JOIN stock_move m ON m.id = l.stock_move_id
@@ -108,4 +105,4 @@ SELECT row_number() OVER (ORDER BY r.month, r.product_id, r.channel_id) AS id,
   FROM rows r
   JOIN res_company rc ON rc.id = r.company_id
   JOIN product_product pp ON pp.id = r.product_id
-  JOIN product_template pt ON pt.id = pp.product_tmpl_id""", sale_events=SALE_EVENTS)
+  JOIN product_template pt ON pt.id = pp.product_tmpl_id""", sale_events=SALE_EVENTS, revenue=LAYER_REVENUE)

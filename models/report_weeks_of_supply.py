@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..const import ON_HAND_STATES
+from .report_sql import ledger_balance
 
 DEFAULT_WEEKS = 8
 SALES_STATUS = [("selling", "Selling"), ("no_sales", "No Sales")]
@@ -18,17 +19,12 @@ class StockWeeksOfSupplyReport(models.Model):
     """
 
     _name = "stock.weeks.of.supply.report"
-    _inherit = ["stock.report.ratio.mixin"]
+    _inherit = ["stock.report.variant.mixin", "stock.report.ratio.mixin"]
     _description = "Weeks of Supply"
     _auto = False
     _order = "weeks_of_supply, product_id"
-    _rec_name = "product_id"
     _report_ratios = {"weeks_of_supply": ("on_hand_qty", "weekly_sold_qty", 1.0)}
 
-    company_id = fields.Many2one("res.company", readonly=True)
-    product_id = fields.Many2one("product.product", "Variant", readonly=True)
-    product_tmpl_id = fields.Many2one("product.template", "Style", readonly=True)
-    categ_id = fields.Many2one("product.category", "Product Category", readonly=True)
     season = fields.Char(readonly=True)
     weeks = fields.Integer("Weeks of History", readonly=True, aggregator="max")
     on_hand_qty = fields.Float("On Hand", readonly=True, digits="Product Unit of Measure")
@@ -47,15 +43,10 @@ class StockWeeksOfSupplyReport(models.Model):
     @property
     def _table_query(self):
         weeks = self._weeks()
-        on_hand = SQL("(%s)", SQL(", ").join(SQL("%s", state) for state in ON_HAND_STATES))
+        since = fields.Datetime.subtract(fields.Datetime.now(), weeks=weeks)
         return SQL("""
             WITH balance AS (
-                SELECT e.company_id, e.product_id,
-                       SUM(CASE WHEN e.to_state IN %(on_hand)s THEN e.quantity ELSE 0 END)
-                     - SUM(CASE WHEN e.from_state IN %(on_hand)s THEN e.quantity ELSE 0 END) AS on_hand,
-                       SUM(CASE WHEN e.to_state = 'shipped' AND e.date >= %(since)s THEN e.quantity ELSE 0 END)
-                     - SUM(CASE WHEN e.from_state = 'shipped' AND e.date >= %(since)s THEN e.quantity ELSE 0 END)
-                       AS sold
+                SELECT e.company_id, e.product_id, %(on_hand)s AS on_hand, %(sold)s AS sold
                   FROM stock_inventory_event e
                  WHERE e.from_state IS DISTINCT FROM e.to_state
               GROUP BY e.company_id, e.product_id
@@ -68,5 +59,4 @@ class StockWeeksOfSupplyReport(models.Model):
               FROM balance b
               JOIN product_product p ON p.id = b.product_id
               JOIN product_template pt ON pt.id = p.product_tmpl_id
-        """, on_hand=on_hand, weeks=weeks,
-                   since=fields.Datetime.subtract(fields.Datetime.now(), weeks=weeks))
+        """, on_hand=ledger_balance(ON_HAND_STATES), sold=ledger_balance(["shipped"], since=since), weeks=weeks)

@@ -17,6 +17,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..const import EXPLANATION_DRIVERS, SALE_EVENTS, event_driver
+from .report_sql import LAYER_REVENUE
 
 def period_bounds(date_from, date_to):
     """[start, end) datetimes (UTC, as stored) of the days ``date_from`` to ``date_to`` included."""
@@ -82,7 +83,6 @@ class StockValueExplanation(models.AbstractModel):
         :returns: list of dicts event, is_estimate, product_id, channel_id, quantity, value, revenue, layer_ids,
             landed_cost_ids
         """
-        revenue = SQL("-l.quantity * COALESCE(sol.price_reduce_taxexcl, 0) / COALESCE(NULLIF(so.currency_rate, 0), 1)")
         query = SQL("""
             SELECT l.accounting_event AS event, COALESCE(lc.is_estimate, FALSE) AS is_estimate,
                    l.product_id, so.team_id AS channel_id,
@@ -100,7 +100,7 @@ class StockValueExplanation(models.AbstractModel):
              WHERE l.company_id = %(company)s AND %(scope)s
                AND (%(start)s::timestamp IS NULL OR l.create_date >= %(start)s)
                AND (%(end)s::timestamp IS NULL OR l.create_date < %(end)s)
-          GROUP BY 1, 2, 3, 4""", revenue=revenue, company=company.id,
+          GROUP BY 1, 2, 3, 4""", revenue=LAYER_REVENUE, company=company.id,
                     scope=self._scope_condition(scope, scope_id), start=start, end=end)
         self.env.cr.execute(query)
         return self.env.cr.dictfetchall()
