@@ -15,6 +15,7 @@ from .lists import LIST_KINDS, normalize_list_entity
 from .purchases import VENDOR_DOCUMENTS, normalize_vendor, normalize_vendor_document
 from .query import parse_query, run_query
 from .reports import trial_balance
+from .sales import SALES_DOCUMENTS, aged_receivables, apply_payment, normalize_invoice, normalize_payment
 
 BATCH_LIMIT = 30
 CDC_LOOKBACK_SECONDS = 30 * 24 * 3600  # change data capture looks back at most 30 days
@@ -22,7 +23,7 @@ CDC_MAX_OBJECTS = 1000  # objects of one entity in one CDC answer (Intuit: "a ma
 BATCH_ITEM_ID_LIMIT = 10  # a bId, when the batch call carries a requestid ("Request ID update" note)
 URL_ENTITIES = {'journalentry': 'JournalEntry', 'account': 'Account', 'class': 'Class',
                 'department': 'Department', 'item': 'Item', 'vendor': 'Vendor', 'bill': 'Bill',
-                'vendorcredit': 'VendorCredit'}
+                'vendorcredit': 'VendorCredit', 'customer': 'Customer', 'invoice': 'Invoice', 'payment': 'Payment'}
 BATCH_ENTITIES = ('JournalEntry',) + LIST_KINDS
 
 
@@ -80,6 +81,8 @@ class AccountingApi:
             return ApiAnswer(self.cdc(params.get('entities', ''), params.get('changedSince')))
         elif resource == 'reports' and len(parts) == 2 and parts[1].lower() == 'trialbalance' and method == 'GET':
             return ApiAnswer(trial_balance(self.ctx, params))
+        elif resource == 'reports' and len(parts) == 2 and parts[1].lower() == 'agedreceivables' and method == 'GET':
+            return ApiAnswer(aged_receivables(self.ctx, params))
         elif resource == 'companyinfo' and method == 'GET' and len(parts) in (1, 2):
             return ApiAnswer({'CompanyInfo': render_company_info(self.ctx.company), 'time': self._time()})
         elif resource == 'preferences' and method == 'GET' and len(parts) == 1:
@@ -110,7 +113,11 @@ class AccountingApi:
             return normalize_journal_entry(self.ctx, payload, existing, sparse)
         if kind in VENDOR_DOCUMENTS:
             return normalize_vendor_document(self.ctx, kind, payload, existing, sparse)
-        if kind == 'Vendor':
+        if kind == 'Invoice':
+            return normalize_invoice(self.ctx, payload, existing, sparse)
+        if kind == 'Payment':
+            return normalize_payment(self.ctx, payload, existing, sparse)
+        if kind in ('Vendor', 'Customer'):
             body = normalize_vendor(payload, existing.body if existing else None, sparse)
             twin = self.ctx.store.find_by_name(self.ctx.realm_id, kind, body['DisplayName'])
             if twin is not None and (existing is None or twin.id != existing.id):
@@ -129,6 +136,8 @@ class AccountingApi:
                                               doc_number=body.get('DocNumber'), name=_list_name(body))
         if kind == 'JournalEntry':
             self.counters.add('entries_created')
+        if kind == 'Payment':
+            apply_payment(self.ctx, None, body)
         return self.ctx.render(stored)
 
     def _existing_for_change(self, kind: str, payload: dict):
@@ -150,19 +159,27 @@ class AccountingApi:
         existing = self._existing_for_change(kind, payload)
         sparse = str(payload.get('sparse', False)).lower() == 'true'
         body = self._normalize(kind, payload, existing, sparse)
+        before = existing.body
         stored = self.ctx.store.update_entity(existing, body, self.ctx.now(),
                                               doc_number=body.get('DocNumber'), name=_list_name(body))
+        if kind == 'Payment':
+            apply_payment(self.ctx, before, body)
         if kind == 'JournalEntry':
             self.counters.add('entries_updated')
         return self.ctx.render(stored)
 
     def delete(self, kind: str, payload: dict) -> dict:
-        if kind not in ('JournalEntry',) + VENDOR_DOCUMENTS:
+        if kind not in ('JournalEntry',) + VENDOR_DOCUMENTS + SALES_DOCUMENTS:
             raise qbo_faults.QboFault('500', 'Unsupported Operation',
                                       f'Operation Delete is not supported for {kind}; make it inactive instead.')
         existing = self._existing_for_change(kind, payload)
         check_deletable(self.ctx, existing)
+        if kind == 'Invoice' and existing.body.get('Balance') != existing.body.get('TotalAmt'):
+            raise qbo_faults.business_validation(
+                'This invoice has payments applied to it: delete or change the payments first.', 'Id')
         self.ctx.store.mark_deleted(existing, self.ctx.now())
+        if kind == 'Payment':
+            apply_payment(self.ctx, existing.body, None)
         self.counters.add('entries_deleted')
         return {'domain': 'QBO', 'status': 'Deleted', 'Id': str(existing.id)}
 

@@ -6,6 +6,7 @@ from .clock import qbo_datetime
 from .journal import posted_lines
 from .lists import account_balance
 from .purchases import VENDOR_DOCUMENTS, vendor_document_lines
+from .sales import SALES_DOCUMENTS, sales_document_lines
 
 
 class CompanyContext:
@@ -35,12 +36,15 @@ class CompanyContext:
 
     def posted_lines(self):
         """(account id, debit-minus-credit, TxnDate) over every live transaction that moves balances:
-        journal entries, bills and vendor credits."""
+        journal entries, bills, vendor credits, invoices and payments."""
         for entry in self.store.list_entities(self.realm_id, 'JournalEntry'):
             yield from posted_lines(entry.body)
         for kind in VENDOR_DOCUMENTS:
             for document in self.store.list_entities(self.realm_id, kind):
                 yield from vendor_document_lines(kind, document.body)
+        for kind in SALES_DOCUMENTS:
+            for document in self.store.list_entities(self.realm_id, kind):
+                yield from sales_document_lines(kind, document.body)
 
     def account_movements(self, until=None) -> dict:
         """Account id -> debit-minus-credit over live transactions dated on or before ``until``."""

@@ -25,7 +25,7 @@ from .clock import qbo_datetime
 
 _logger = logging.getLogger(__name__)
 
-WATCHED_KINDS = ('JournalEntry', 'Account', 'Bill', 'VendorCredit', 'Vendor')
+WATCHED_KINDS = ('JournalEntry', 'Account', 'Bill', 'VendorCredit', 'Vendor', 'Customer', 'Invoice', 'Payment')
 DEFAULT_RETRY_DELAYS = (1.0, 2.0, 4.0)
 POLL_SECONDS = 0.1
 POST_TIMEOUT = 10

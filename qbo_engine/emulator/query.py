@@ -19,7 +19,7 @@ MAX_RESULTS_LIMIT = 1000
 DEFAULT_MAX_RESULTS = 100
 ENTITIES = {name.lower(): name for name in (
     'JournalEntry', 'Account', 'Class', 'Department', 'Item', 'CompanyInfo', 'Preferences', 'Vendor', 'Bill',
-    'VendorCredit')}
+    'VendorCredit', 'Customer', 'Invoice', 'Payment')}
 NAME_LISTS = ('Account', 'Class', 'Department', 'Item')
 KEYWORDS = {'select', 'from', 'where', 'and', 'in', 'like', 'order', 'orderby', 'by', 'asc', 'desc',
             'startposition', 'maxresults', 'count', 'true', 'false', 'or'}

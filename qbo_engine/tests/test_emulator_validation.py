@@ -130,5 +130,5 @@ def test_foreign_currency_needs_multicurrency(api, emulator, make_entry):
 
 
 def test_unknown_path_is_unsupported_operation(api, emulator):
-    answer = api.get(emulator.api_base + '/invoice/1', timeout=TIMEOUT)
+    answer = api.get(emulator.api_base + '/estimate/1', timeout=TIMEOUT)
     assert fault_of(answer)['code'] == '500'
