@@ -17,6 +17,8 @@
         "security/stock_quickbooks_sync_groups.xml",
         "security/ir.model.access.csv",
         "security/ir_rules.xml",
+        "security/stock_inventory_opening_rules.xml",
+        "data/stock_inventory_opening_data.xml",
         "views/stock_inventory_event_views.xml",
         "views/stock_move_views.xml",
         "views/stock_picking_views.xml",

@@ -4,6 +4,7 @@ from . import stock_inventory_event
 from . import stock_inventory_hold_value
 from . import stock_inventory_event_display
 from . import stock_inventory_tracker
+from . import stock_inventory_opening
 from . import stock_move
 from . import stock_move_line
 from . import stock_picking

@@ -1,3 +1,5 @@
+from datetime import datetime, time
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -7,6 +9,12 @@ class ResCompany(models.Model):
 
     qbo_connection_ids = fields.One2many("qbo.connection", "company_id")
     qbo_connection_id = fields.Many2one("qbo.connection", "QuickBooks Connection", compute="_compute_qbo_connection_id")
+    # Go-live (DESIGN.md, "Go-live on an existing database"): what happened before this day is history,
+    # already in the books by other means; it is never posted and never reported as not posted.
+    qbo_cutover_date = fields.Date(
+        "QuickBooks Cut-over Date", copy=False,
+        help="Valuation layers created before this day are history: never posted to QuickBooks and never "
+        "reported as not posted; reconciliation and close readiness start here. Empty: everything is posted.")
 
     # Landed cost drift check (landed.cost.driver): how many receipts to look at, when a change is
     # structural, and the landed margin under which a style raises an alert.
@@ -52,6 +60,29 @@ class ResCompany(models.Model):
                 raise ValidationError(_(
                     "%(company)s: the landed margin floor is a percentage of the sales price from 0 (off) to "
                     "below 100, not %(value)s %%.", company=company.name, value=company.landed_margin_floor))
+
+    @api.constrains("qbo_cutover_date")
+    def _check_qbo_cutover_date(self):
+        for company in self:
+            today = fields.Date.context_today(company)
+            if company.qbo_cutover_date and company.qbo_cutover_date > today:
+                raise ValidationError(_(
+                    "%(company)s: the cut-over date %(date)s is in the future. Go-live compares Odoo's stock with "
+                    "QuickBooks' balances as they stand on that day, which are not known yet: choose today or an "
+                    "earlier day.", company=company.name, date=company.qbo_cutover_date))
+
+    def _qbo_cutover_start(self):
+        """The first moment that is posted (the cut-over day at 00:00, as layers' create_date is compared),
+        or None when the company has no cut-over."""
+        self.ensure_one()
+        cutover = self.sudo().qbo_cutover_date
+        return datetime.combine(cutover, time.min) if cutover else None
+
+    def _qbo_before_cutover(self, when):
+        """Whether ``when`` (a datetime, e.g. a layer's create_date) is history: before the cut-over."""
+        self.ensure_one()
+        start = self._qbo_cutover_start()
+        return bool(start and when and when < start)
 
     @api.depends("qbo_connection_ids")
     def _compute_qbo_connection_id(self):

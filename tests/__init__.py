@@ -44,3 +44,4 @@ from . import test_posting_runner_decisions
 from . import test_qbo_vendor_bills
 from . import test_posting_runner_lease
 from . import test_posting_runner_tokens
+from . import test_golive_opening
